@@ -1,0 +1,151 @@
+"""The gateway's one settings class: read from ``GATEWAY_*`` variables, checked at start-up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.domain.values import Brin, Oin, OnderwijsaanbiederCode, TenantId
+
+__all__ = ["PLACEHOLDER_SECRETS", "Settings", "TenantConfig"]
+
+#: Values people leave in example files; a secret equal to (or built from) one is refused.
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "change_me", "secret", "password", "placeholder", "example",
+     "xxx", "todo", "default", "test", "admin", "please-change"}
+)
+
+
+class TenantConfig(BaseModel):
+    """One institution served by this deployment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: TenantId
+    name: str = Field(min_length=1)
+    brin: Brin | None = None
+    onderwijsaanbiedercode: OnderwijsaanbiederCode | None = None
+    oin: Oin | None = None
+
+
+def _is_placeholder(value: str) -> bool:
+    lowered = value.strip().lower()
+    stripped = lowered.strip("<>{}[]$ ")
+    return (
+        stripped in PLACEHOLDER_SECRETS
+        or any(lowered.startswith(p) for p in ("changeme", "change-me", "your-", "<"))
+        or len(set(lowered)) <= 2
+    )
+
+
+class Settings(BaseSettings):
+    """Everything the gateway reads from its environment.
+
+    Example::
+
+        GATEWAY_DATABASE_URL=postgresql+psycopg://gw:...@db/gateway
+        GATEWAY_KAFKA_BOOTSTRAP_SERVERS=kafka:9092
+        GATEWAY_TOKEN_SECRET=$(openssl rand -hex 32)
+        GATEWAY_TENANTS='[{"id": "roc-a", "name": "ROC A", "onderwijsaanbiedercode": "123A456"}]'
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", env_file=None, extra="ignore", frozen=True
+    )
+
+    # storage
+    database_url: str = "sqlite:///./gateway.db"
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+
+    # events
+    kafka_bootstrap_servers: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_create_topics: bool = True
+    kafka_topic_partitions: int = Field(default=3, ge=1, le=1000)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=10)
+    topic_prefix: str = Field(default="mbo", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_interval: float = Field(default=0.2, gt=0, le=60)
+    run_relay: bool = True
+
+    # HTTP
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576)
+
+    # auth: tokens the gateway issues itself
+    token_secret: SecretStr
+    token_issuer: str = "mbo-gateway"
+    token_audience: str = "mbo-gateway"
+    token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # auth: tokens of an external issuer, verified through its JWKS
+    oauth_jwks_url: str | None = None
+    oauth_issuer: str | None = None
+    oauth_audience: str | None = None
+    oauth_tenant_claim: str = "tenant"
+
+    # institutions and standards
+    tenants: Annotated[list[TenantConfig], NoDecode] = Field(default_factory=list)
+    standards_dir: Path | None = None
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("tenants", mode="before")
+    @classmethod
+    def _tenants_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("@"):  # GATEWAY_TENANTS=@/etc/gateway/tenants.json
+                text = Path(text[1:]).read_text(encoding="utf-8")
+            return json.loads(text) if text else []
+        return value
+
+    @field_validator("token_secret", "kafka_sasl_password")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        raw = value.get_secret_value()
+        if _is_placeholder(raw):
+            raise ValueError("is a placeholder value; set a real secret")
+        return value
+
+    @field_validator("token_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        ids = [t.id for t in self.tenants]
+        if len(ids) != len(set(ids)):
+            raise ValueError("tenant ids must be unique")
+        if self.oauth_jwks_url and not self.oauth_issuer:
+            raise ValueError("oauth_issuer is required when oauth_jwks_url is set")
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError("SASL needs kafka_sasl_mechanism, _username and _password")
+        if self.standards_dir is not None and not self.standards_dir.is_dir():
+            raise ValueError(f"standards_dir {self.standards_dir} is not a directory")
+        return self
+
+    @property
+    def kafka_enabled(self) -> bool:
+        return bool(self.kafka_bootstrap_servers)
+
+    def tenant(self, tenant_id: str) -> TenantConfig | None:
+        return next((t for t in self.tenants if t.id == tenant_id), None)
