@@ -1,0 +1,146 @@
+"""Kafka publisher through kafka-python: idempotent producer, ``acks=all``, acks awaited."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from gateway.errors import RetriableUpstreamError
+from gateway.events.envelope import OutboundMessage
+from gateway.events.kafka_errors import map_kafka_errors
+
+__all__ = ["KafkaEventPublisher", "kafka_client_config"]
+
+
+def kafka_client_config(
+    bootstrap_servers: str,
+    *,
+    security_protocol: str = "PLAINTEXT",
+    sasl_mechanism: str | None = None,
+    sasl_username: str | None = None,
+    sasl_password: str | None = None,
+    ssl_cafile: str | None = None,
+) -> dict[str, Any]:
+    """The connection part of a kafka-python config, shared by producer and admin."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers.split(","),
+        "security_protocol": security_protocol,
+        "client_id": "mbo-gateway",
+    }
+    if sasl_mechanism:
+        config.update(
+            sasl_mechanism=sasl_mechanism,
+            sasl_plain_username=sasl_username,
+            sasl_plain_password=sasl_password,
+        )
+    if ssl_cafile:
+        config["ssl_cafile"] = ssl_cafile
+    return config
+
+
+class KafkaEventPublisher:
+    """Publishes to Kafka and waits for every acknowledgement before returning.
+
+    The producer is idempotent (no duplicates from its own retries, order kept per
+    partition) and waits for all in-sync replicas (``acks=all``).
+
+    Example::
+
+        publisher = KafkaEventPublisher(kafka_client_config("kafka:9092"))
+        publisher.publish(messages)   # returns once the broker has acknowledged all of them
+    """
+
+    def __init__(
+        self,
+        client_config: dict[str, Any],
+        *,
+        create_topics: bool = True,
+        partitions: int = 3,
+        replication_factor: int = 1,
+        ack_timeout: float = 30.0,
+    ) -> None:
+        self._config = client_config
+        self._create_topics = create_topics
+        self._partitions = partitions
+        self._replication = replication_factor
+        self._ack_timeout = ack_timeout
+        self._known_topics: set[str] = set()
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()
+
+    def _ensure_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            with map_kafka_errors("connecting the Kafka producer"):
+                self._producer = KafkaProducer(
+                    **self._config,
+                    acks="all",
+                    enable_idempotence=True,
+                    max_in_flight_requests_per_connection=5,
+                    retries=2**31 - 1,
+                    linger_ms=5,
+                    delivery_timeout_ms=int(self._ack_timeout * 1000),
+                    request_timeout_ms=min(int(self._ack_timeout * 1000) - 1000, 15_000),
+                )
+        return self._producer
+
+    def ensure_topics(self, topics: Sequence[str]) -> None:
+        """Create missing topics (when allowed); production may pre-create them with ACLs."""
+        missing = [t for t in topics if t not in self._known_topics]
+        if not missing or not self._create_topics:
+            self._known_topics.update(missing)
+            return
+        with map_kafka_errors("creating Kafka topics"):
+            admin = KafkaAdminClient(**self._config)
+            try:
+                existing = set(admin.list_topics())
+                new = [
+                    NewTopic(t, self._partitions, self._replication)
+                    for t in missing
+                    if t not in existing
+                ]
+                if new:
+                    try:
+                        admin.create_topics(new)
+                    except TopicAlreadyExistsError:
+                        pass  # another replica won the race
+            finally:
+                admin.close()
+        self._known_topics.update(missing)
+
+    def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        if not messages:
+            return
+        with self._lock:
+            self.ensure_topics(sorted({m.topic for m in messages}))
+            producer = self._ensure_producer()
+            with map_kafka_errors("publishing to Kafka"):
+                futures = [
+                    producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
+                    for m in messages
+                ]
+                producer.flush(timeout=self._ack_timeout)
+                for future in futures:
+                    future.get(timeout=self._ack_timeout)
+
+    def check(self) -> None:
+        with map_kafka_errors("checking the Kafka broker"):
+            admin = KafkaAdminClient(**self._config, request_timeout_ms=5000)
+            try:
+                admin.list_topics()
+            finally:
+                admin.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._producer is not None:
+                try:
+                    self._producer.close(timeout=5)
+                except Exception as exc:  # noqa: BLE001 - closing must not hide the cause
+                    raise RetriableUpstreamError(f"closing the producer: {exc}") from exc
+                finally:
+                    self._producer = None
