@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -73,8 +74,21 @@ class KafkaEventPublisher:
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
 
+    def _probe(self) -> None:
+        """Fail fast (and without kafka-python's half-open sockets) when no broker listens."""
+        errors = []
+        for server in self._config["bootstrap_servers"]:
+            host, _, port = server.strip().rpartition(":")
+            try:
+                with socket.create_connection((host.strip("[]"), int(port)), timeout=3):
+                    return
+            except (OSError, ValueError) as exc:
+                errors.append(f"{server}: {exc}")
+        raise RetriableUpstreamError("no Kafka broker reachable: " + "; ".join(errors))
+
     def _ensure_producer(self) -> KafkaProducer:
         if self._producer is None:
+            self._probe()
             with map_kafka_errors("connecting the Kafka producer"):
                 self._producer = KafkaProducer(
                     **self._config,
@@ -83,6 +97,8 @@ class KafkaEventPublisher:
                     max_in_flight_requests_per_connection=5,
                     retries=2**31 - 1,
                     linger_ms=5,
+                    max_block_ms=int(self._ack_timeout * 1000),
+                    bootstrap_timeout_ms=int(self._ack_timeout * 1000),
                     delivery_timeout_ms=int(self._ack_timeout * 1000),
                     request_timeout_ms=min(int(self._ack_timeout * 1000) - 1000, 15_000),
                 )
@@ -94,6 +110,7 @@ class KafkaEventPublisher:
         if not missing or not self._create_topics:
             self._known_topics.update(missing)
             return
+        self._probe()
         with map_kafka_errors("creating Kafka topics"):
             admin = KafkaAdminClient(**self._config)
             try:
@@ -118,29 +135,38 @@ class KafkaEventPublisher:
         with self._lock:
             self.ensure_topics(sorted({m.topic for m in messages}))
             producer = self._ensure_producer()
-            with map_kafka_errors("publishing to Kafka"):
-                futures = [
-                    producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
-                    for m in messages
-                ]
-                producer.flush(timeout=self._ack_timeout)
-                for future in futures:
-                    future.get(timeout=self._ack_timeout)
+            try:
+                with map_kafka_errors("publishing to Kafka"):
+                    futures = [
+                        producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
+                        for m in messages
+                    ]
+                    producer.flush(timeout=self._ack_timeout)
+                    for future in futures:
+                        future.get(timeout=self._ack_timeout)
+            except RetriableUpstreamError:
+                # start the next attempt on a fresh producer: a failed idempotent
+                # producer may hold a sequence state the broker no longer accepts
+                self._discard_producer()
+                raise
 
     def check(self) -> None:
+        self._probe()
         with map_kafka_errors("checking the Kafka broker"):
-            admin = KafkaAdminClient(**self._config, request_timeout_ms=5000)
+            admin = KafkaAdminClient(
+                **self._config, request_timeout_ms=5000, bootstrap_timeout_ms=5000
+            )
             try:
                 admin.list_topics()
             finally:
                 admin.close()
 
+    def _discard_producer(self, timeout: float = 0) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with map_kafka_errors("closing the Kafka producer"):
+                producer.close(timeout=timeout)
+
     def close(self) -> None:
         with self._lock:
-            if self._producer is not None:
-                try:
-                    self._producer.close(timeout=5)
-                except Exception as exc:  # noqa: BLE001 - closing must not hide the cause
-                    raise RetriableUpstreamError(f"closing the producer: {exc}") from exc
-                finally:
-                    self._producer = None
+            self._discard_producer(timeout=5)

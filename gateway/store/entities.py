@@ -109,11 +109,21 @@ class EntityStore:
         raise AssertionError("unreachable")
 
     def apply_snapshot(
-        self, tenant: str, kind: str, source_system: str, items: Iterable[Entity]
+        self,
+        tenant: str,
+        kind: str,
+        source_system: str,
+        items: Iterable[Entity],
+        *,
+        keep: frozenset[UUID] = frozenset(),
+        find_deletions: bool = True,
     ) -> ApplyResult:
         """Apply a full set ("standlevering") of one kind from one source.
 
-        Entities of that (tenant, kind, source) not in ``items`` are deleted.
+        Entities of that (tenant, kind, source) not in ``items`` are deleted, except the
+        ids in ``keep`` (records of this set that were quarantined: a bad record must not
+        delete its last good version). ``find_deletions=False`` applies the set as a plain
+        upsert, for when the caller cannot tell which records were in it.
         """
         batch = list(items)
         for item in batch:
@@ -121,7 +131,9 @@ class EntityStore:
                 raise ValueError(f"snapshot of {kind}/{source_system} holds {item.kind} {item.id}")
         with self.engine.begin() as conn:
             result = self._upsert(conn, batch)
-            present = {str(item.id) for item in batch}
+            if not find_deletions:
+                return result
+            present = {str(item.id) for item in batch} | {str(i) for i in keep}
             live = conn.execute(
                 select(entities.c.id).where(
                     entities.c.tenant == tenant,

