@@ -31,7 +31,7 @@ app.add_typer(dlq_app, name="dlq")
 def load_settings() -> Settings:
     """Settings from the environment; a bad value stops the command with its reason."""
     try:
-        return Settings()  # type: ignore[call-arg]  # values come from the environment
+        return Settings()  # values come from the environment
     except pydantic.ValidationError as exc:
         lines = [
             f"  GATEWAY_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
@@ -139,7 +139,9 @@ def clients_add(
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        secret = ClientRegistry(engine, settings).register(tenant, client_id, scope)
+        secret = ClientRegistry(engine, [t.id for t in settings.tenants]).register(
+            tenant, client_id, scope
+        )
     finally:
         engine.dispose()
     typer.echo(f"client_id={client_id}\nclient_secret={secret}")

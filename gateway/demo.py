@@ -49,7 +49,7 @@ def _client(gateway: Gateway, directory: Path) -> dict[str, str]:
     if path.exists():
         creds: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
         return creds
-    secret = ClientRegistry(gateway.engine, gateway.settings).register(
+    secret = ClientRegistry.for_gateway(gateway).register(
         DEMO_TENANT.id, "demo-client", DEMO_SCOPES
     )
     creds = {"client_id": "demo-client", "client_secret": secret}

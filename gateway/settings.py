@@ -86,8 +86,8 @@ class Settings(BaseSettings):
 
     # auth: tokens the gateway issues itself
     token_secret: SecretStr
-    token_issuer: str = "mbo-gateway"
-    token_audience: str = "mbo-gateway"
+    token_issuer: str = "mbo-gateway"  # noqa: S105 - a name, not a secret
+    token_audience: str = "mbo-gateway"  # noqa: S105 - a name, not a secret
     token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     # auth: tokens of an external issuer, verified through its JWKS
     oauth_jwks_url: str | None = None

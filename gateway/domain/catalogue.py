@@ -111,7 +111,7 @@ class Cohort(Entity):
         if (self.start_date is None) == (self.flexible_intake is None):
             raise ValueError("a cohort has either a fixed start_date or a flexible_intake")
         check_order(self.application_start, self.application_end, "application_end")
-        first_start = self.start_date or (self.flexible_intake and self.flexible_intake.start)
+        first_start = self.flexible_intake.start if self.flexible_intake else self.start_date
         check_order(self.application_start, first_start, "cohort start (before applications open)")
         return self
 

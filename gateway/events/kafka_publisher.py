@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Sequence
@@ -121,10 +122,8 @@ class KafkaEventPublisher:
                     if t not in existing
                 ]
                 if new:
-                    try:
+                    with contextlib.suppress(TopicAlreadyExistsError):  # another replica won
                         admin.create_topics(new)
-                    except TopicAlreadyExistsError:
-                        pass  # another replica won the race
             finally:
                 admin.close()
         self._known_topics.update(missing)
