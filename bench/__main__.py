@@ -1,0 +1,44 @@
+"""Run the benchmarks: ``python -m bench [publish] [upserts] [--n N]`` (default: all, 20,000).
+
+Every figure is printed beside the raw limit measured in the same run, as a ratio; nothing
+here fails on a timing. One PostgreSQL server serves both benchmarks (a fresh database per
+measurement); the publish benchmark starts and stops its own broker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import sys
+import time
+
+from bench import publish, upserts
+from gateway.testing.postgres import postgres_server
+
+BENCHMARKS = {"publish": publish.run, "upserts": upserts.run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[],
+                        metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--n", type=int, default=20_000, help="messages/entities (20,000)")
+    args = parser.parse_args(argv)
+    names = args.names or list(BENCHMARKS)
+    started = time.perf_counter()
+    print(f"mbo-gateway benchmarks: Python {platform.python_version()}, "
+          f"{platform.machine()}, N={args.n:,}; ratio = gateway rate / raw limit in this run")
+    with postgres_server() as server:
+        for name in names:
+            BENCHMARKS[name](server, n=args.n)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("\n== resources")
+    print(f"  peak RSS, benchmark process (getrusage)  {own:8.1f} MiB  "
+          "(gateway code, producer, all N entities and messages held at once)")
+    print(f"  total wall time                          {time.perf_counter() - started:8.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
