@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the official schemas live beside the repository (../shared/standards), never inside it
+ifneq ($(wildcard ../shared/standards),)
 export GATEWAY_STANDARDS_DIR ?= $(abspath ../shared/standards)
+endif
 
 .PHONY: demo test lint typecheck bench schemas clean
 
