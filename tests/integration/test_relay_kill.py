@@ -122,6 +122,8 @@ def test_sigkilled_relays_lose_nothing_and_keep_order(
         while writer.is_alive() or kills < MIN_KILLS:
             time.sleep(rng.uniform(0.2, 0.9))
             victim = rng.randrange(len(relays))
+            crashed = [p.returncode for p in relays if p.poll() is not None]
+            assert not crashed, f"a relay exited by itself: {log.read_text()[-3000:]}"
             os.killpg(relays[victim].pid, signal.SIGKILL)
             relays[victim].wait()
             kills += 1
