@@ -35,7 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 schemas: $(STAMP)
-	$(BIN)/python -m gateway.events.schemas --write schemas/
+	$(BIN)/python -m gateway.events.schema_files --write schemas/
 
 clean:
 	rm -rf $(VENV) .demo reports

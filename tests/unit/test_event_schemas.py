@@ -12,14 +12,9 @@ from jsonschema import Draft202012Validator
 
 from gateway.domain import ENTITY_TYPES
 from gateway.domain.base import Domain
-from gateway.events.schemas import (
-    REGENERATE,
-    asyncapi_document,
-    check_schemas,
-    event_schemas,
-    main,
-    write_schemas,
-)
+from gateway.events.asyncapi import asyncapi_document
+from gateway.events.schema_files import REGENERATE, check_schemas, main, write_schemas
+from gateway.events.schemas import event_schemas
 from gateway.events.types import DEADLETTER_TYPE, Change, dataschema_for, event_type
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"

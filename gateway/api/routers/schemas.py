@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.errors import NotFoundError
-from gateway.events.schemas import asyncapi_document, asyncapi_yaml, event_schemas, schema_json
+from gateway.events.asyncapi import asyncapi_document, asyncapi_yaml
+from gateway.events.schemas import event_schemas, schema_json
 from gateway.events.types import dataschema_for
 
 __all__ = ["router"]
