@@ -21,10 +21,15 @@ BENCHMARKS = {"publish": publish.run, "upserts": upserts.run}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[],
-                        metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)}")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--n", type=int, default=20_000, help="messages/entities (20,000)")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    if args.n < 1:
+        parser.error("--n must be at least 1")
     names = args.names or list(BENCHMARKS)
     started = time.perf_counter()
     print(f"mbo-gateway benchmarks: Python {platform.python_version()}, "
@@ -35,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("\n== resources")
     print(f"  peak RSS, benchmark process (getrusage)  {own:8.1f} MiB  "
-          "(gateway code, producer, all N entities and messages held at once)")
+          "(whole run, this process; the broker and PostgreSQL are not in it)")
     print(f"  total wall time                          {time.perf_counter() - started:8.1f} s")
     return 0
 

@@ -103,7 +103,7 @@ def row(label: str, count: int, seconds: float, unit: str, *, limit: float | Non
         target: float | None = None, extra: str = "") -> float:
     """Print one figure (and its ratio to ``limit``, a rate); return the rate."""
     rate = count / seconds
-    text = f"  {label:<40} {rate:>10,.0f} {unit:<8} ({count:,} in {seconds:6.2f} s)"
+    text = f"  {label:<44} {rate:>10,.0f} {unit:<8} ({count:,} in {seconds:6.2f} s)"
     if limit is not None:
         text += f"  ratio {rate / limit:5.2f}"
         if target is not None:

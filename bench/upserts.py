@@ -81,7 +81,7 @@ def run_database(kind: str, server: PostgresServer | None, n: int) -> None:
     renamed = offerings(n, name="Software developer (renamed)")
     rows = entity_rows(first)
     raw = min(insert_raw(kind, server, rows) for _ in range(REPEATS))
-    limit = row(f"raw Core insert, {kind} (limit)", n, raw, "rows/s")
+    limit = row(f"{kind}: raw Core insert (limit)", n, raw, "rows/s")
     with database(kind, server) as engine:
         store = EntityStore(engine, OutboxWriter(TopicNames("bench")), clock=lambda: FIXED_NOW)
         created, t_insert = upsert_all(store, first)
@@ -94,11 +94,11 @@ def run_database(kind: str, server: PostgresServer | None, n: int) -> None:
     assert unchanged.unchanged == n, unchanged
     assert unchanged.events == 0, f"unchanged input wrote {unchanged.events} events"
     assert events_total == 2 * n, f"{events_total} outbox rows, expected {2 * n}"
-    row("gateway upsert, new (insert + event)", n, t_insert, "upserts/s", limit=limit,
+    row(f"{kind}: upsert new (insert + event)", n, t_insert, "upserts/s", limit=limit,
         extra=f"events {created.events:,}")
-    row("gateway upsert, changed (update + event)", n, t_changed, "upserts/s", limit=limit,
+    row(f"{kind}: upsert changed (update + event)", n, t_changed, "upserts/s", limit=limit,
         extra=f"events {changed.events:,}")
-    row("gateway upsert, unchanged (no write)", n, t_unchanged, "upserts/s", limit=limit,
+    row(f"{kind}: upsert unchanged (no write)", n, t_unchanged, "upserts/s", limit=limit,
         extra=f"events {unchanged.events:,} (asserted 0)")
 
 

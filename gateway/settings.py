@@ -11,7 +11,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway.domain.values import Brin, Oin, OnderwijsaanbiederCode, TenantId
 
-__all__ = ["PLACEHOLDER_SECRETS", "Settings", "TenantConfig"]
+__all__ = [
+    "PLACEHOLDER_SECRETS",
+    "RioTargetConfig",
+    "Settings",
+    "SourceConfig",
+    "TenantConfig",
+]
 
 #: Values people leave in example files; a secret equal to (or built from) one is refused.
 PLACEHOLDER_SECRETS = frozenset(
@@ -30,6 +36,46 @@ class TenantConfig(BaseModel):
     brin: Brin | None = None
     onderwijsaanbiedercode: OnderwijsaanbiederCode | None = None
     oin: Oin | None = None
+
+
+class SourceConfig(BaseModel):
+    """A school system the gateway pulls from, e.g. an SIS's OOAPI v5 endpoint."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant: TenantId
+    #: The source system's name; part of every canonical id, so never rename a live source.
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    kind: Literal["ooapi-v5"] = "ooapi-v5"
+    base_url: str = Field(pattern=r"^https?://")
+    token_url: str | None = Field(default=None, pattern=r"^https?://")
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    #: OOAPI ``consumer`` query parameter (e.g. ``mbo``); None sends none.
+    consumer: str | None = None
+    page_size: int = Field(default=250, ge=1, le=1000)
+    #: How often ``gateway serve`` syncs this source; 0 = only on ``gateway sync``.
+    interval_seconds: int = Field(default=3600, ge=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+
+class RioTargetConfig(BaseModel):
+    """DUO's RIO service for one tenant, reached over Edukoppeling (SOAP, WS-Security, TLS)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant: TenantId
+    beheren_url: str = Field(pattern=r"^https?://")
+    raadplegen_url: str = Field(pattern=r"^https?://")
+    #: DUO's OIN, the ``wsa:To`` of every message.
+    duo_oin: Oin = "00000001800866472000"
+    #: PKIoverheid client certificate and key (PEM): TLS client auth and the XML signature.
+    client_cert: Path
+    client_key: Path
+    #: CA bundle to verify DUO's server certificate; None uses the system store.
+    ca_bundle: Path | None = None
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    max_attempts: int = Field(default=5, ge=1, le=20)
 
 
 def _is_placeholder(value: str) -> bool:
@@ -97,13 +143,15 @@ class Settings(BaseSettings):
 
     # institutions and standards
     tenants: Annotated[list[TenantConfig], NoDecode] = Field(default_factory=list)
+    sources: Annotated[list[SourceConfig], NoDecode] = Field(default_factory=list)
+    rio_targets: Annotated[list[RioTargetConfig], NoDecode] = Field(default_factory=list)
     standards_dir: Path | None = None
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("tenants", mode="before")
+    @field_validator("tenants", "sources", "rio_targets", mode="before")
     @classmethod
-    def _tenants_from_json(cls, value: Any) -> Any:
+    def _list_from_json(cls, value: Any) -> Any:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("@"):  # GATEWAY_TENANTS=@/etc/gateway/tenants.json
@@ -133,6 +181,13 @@ class Settings(BaseSettings):
         ids = [t.id for t in self.tenants]
         if len(ids) != len(set(ids)):
             raise ValueError("tenant ids must be unique")
+        known = set(ids)
+        for item in [*self.sources, *self.rio_targets]:
+            if item.tenant not in known:
+                raise ValueError(f"{type(item).__name__} names unknown tenant {item.tenant!r}")
+        names = [(s.tenant, s.name) for s in self.sources]
+        if len(names) != len(set(names)):
+            raise ValueError("source names must be unique per tenant")
         if self.oauth_jwks_url and not self.oauth_issuer:
             raise ValueError("oauth_issuer is required when oauth_jwks_url is set")
         if self.kafka_security_protocol.startswith("SASL") and not (
@@ -149,3 +204,9 @@ class Settings(BaseSettings):
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         return next((t for t in self.tenants if t.id == tenant_id), None)
+
+    def source(self, tenant_id: str, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.tenant == tenant_id and s.name == name), None)
+
+    def rio_target(self, tenant_id: str) -> RioTargetConfig | None:
+        return next((r for r in self.rio_targets if r.tenant == tenant_id), None)

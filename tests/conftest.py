@@ -14,3 +14,16 @@ pytest_plugins = [
     "tests.fixtures.kafka",
     "tests.fixtures.databases",
 ]
+
+
+def _standards_dir() -> None:
+    """Point the gateway at the official standards beside the repository (../shared)."""
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1] / ".." / "shared" / "standards"
+    if "GATEWAY_STANDARDS_DIR" not in os.environ and here.is_dir():
+        os.environ["GATEWAY_STANDARDS_DIR"] = str(here.resolve())
+
+
+_standards_dir()
