@@ -13,6 +13,7 @@ automatically. Missing binaries skip locally but fail with ``CI=true``.
 pytest_plugins = [
     "tests.fixtures.kafka",
     "tests.fixtures.databases",
+    "tests.fixtures.standards",
 ]
 
 
