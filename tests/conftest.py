@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.kafka",
     "tests.fixtures.databases",
     "tests.fixtures.standards",
+    "tests.fixtures.gateway",
 ]
 
 

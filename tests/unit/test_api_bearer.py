@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,13 +27,6 @@ from gateway.errors import ConfigurationError
 pytestmark = pytest.mark.anyio
 
 DATA = {TENANT_A: "rooster van ROC A", TENANT_B: "rooster van ROC B"}
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = gateway_on_sqlite(tmp_path / "gw.db")
-    yield gw
-    gw.close()
 
 
 @pytest.fixture

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from gateway.api.auth.clients import ClientRegistry, hash_secret, verify_secret
-from gateway.api.testing import TENANT_A, TENANT_B, gateway_on_sqlite
+from gateway.api.testing import TENANT_A, TENANT_B
 from gateway.bootstrap import Gateway
 from gateway.errors import AuthError, ConflictError, NotFoundError, ValidationError
 from gateway.store.tables import oauth_clients
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = gateway_on_sqlite(tmp_path / "gw.db")
-    yield gw
-    gw.close()
 
 
 @pytest.fixture

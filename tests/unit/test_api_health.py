@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.anyio
 class UnreachableBroker(InMemoryEventPublisher):
     def check(self) -> None:
         raise RetriableUpstreamError("broker kafka-0:9092 unreachable")
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = gateway_on_sqlite(tmp_path / "gw.db")
-    yield gw
-    gw.close()
 
 
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:

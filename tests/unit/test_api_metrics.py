@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,19 +13,12 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 
 from gateway.api.app import create_app
-from gateway.api.testing import TENANT_A, gateway_on_sqlite
+from gateway.api.testing import TENANT_A
 from gateway.bootstrap import Gateway
 from gateway.events.outbox import OutboxEvent
 from gateway.store.tables import outbox
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = gateway_on_sqlite(tmp_path / "gw.db")
-    yield gw
-    gw.close()
 
 
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from urllib.parse import quote_plus
 
 import httpx
@@ -13,19 +12,12 @@ import pytest
 from gateway.api.app import create_app
 from gateway.api.auth.clients import ClientRegistry
 from gateway.api.auth.tokens import TokenIssuer
-from gateway.api.testing import TENANT_A, gateway_on_sqlite
+from gateway.api.testing import TENANT_A
 from gateway.bootstrap import Gateway
 
 pytestmark = pytest.mark.anyio
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = gateway_on_sqlite(tmp_path / "gw.db")
-    yield gw
-    gw.close()
 
 
 @pytest.fixture

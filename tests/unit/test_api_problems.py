@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,20 +16,12 @@ from pydantic import BaseModel
 from gateway import errors
 from gateway.api.app import create_app, optional_routers
 from gateway.api.problems import PROBLEM_MEDIA_TYPE, STATUS_BY_ERROR, status_of
-from gateway.api.testing import gateway_on_sqlite
 from gateway.bootstrap import Gateway
 
 
 class Cohort(BaseModel):
     code: str
     capacity: int
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    gw = gateway_on_sqlite(tmp_path / "gw.db")
-    yield gw
-    gw.close()
 
 
 @pytest.fixture
