@@ -27,4 +27,10 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No server-side prepared statements: after five runs psycopg would prepare the
+    # store's lookups, and PostgreSQL's generic plan for them (chosen before the table has
+    # statistics, e.g. during a first full load) scans a tenant's rows instead of the key.
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        connect_args={"prepare_threshold": None},
+    )
