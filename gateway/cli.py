@@ -1,19 +1,28 @@
-"""The ``gateway`` command: serve, demo, migrate, events, clients, dlq.
+"""The ``gateway`` command: serve, relay, demo, migrate, sync, translate, validate, rio,
+events, clients, dlq.
 
-Later issues add their commands (``sync``, ``translate``, ``validate``, ``rio``) as
-sub-apps here, next to these.
+Every command builds what it needs from the ``GATEWAY_*`` settings; errors of the gateway
+(a bad setting, an invalid document, an unreachable upstream) end the command with their
+message and a non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import pydantic
 import typer
 
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.adapters.standards import Standards
+    from gateway.bootstrap import Gateway
 
 __all__ = ["app"]
 
@@ -25,7 +34,10 @@ dlq_app = typer.Typer(help="Inspect quarantined records and dead-letter entries.
                       no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(clients_app, name="clients")
+rio_app = typer.Typer(help="DUO's RIO: deliver the catalogue, compare with RIO.",
+                      no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(rio_app, name="rio")
 
 
 def load_settings() -> Settings:
@@ -39,6 +51,47 @@ def load_settings() -> Settings:
         ]
         typer.echo("configuration error:\n" + "\n".join(lines), err=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def gateway_errors() -> Iterator[None]:
+    """Print a GatewayError as ``error: ...`` (with each located problem) and exit 1."""
+    from gateway.errors import GatewayError, ValidationError
+
+    try:
+        yield
+    except GatewayError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        if isinstance(exc, ValidationError):
+            for item in exc.errors[1:] if len(exc.errors) > 1 else []:
+                typer.echo(f"  {item.get('path', '')}: {item.get('message', '')}", err=True)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def built_gateway() -> Iterator[Gateway]:
+    """The gateway from the environment's settings, closed afterwards."""
+    from gateway.bootstrap import bootstrap
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    gateway = bootstrap(settings)
+    try:
+        with gateway_errors():
+            yield gateway
+    finally:
+        gateway.close()
+
+
+def _standards() -> Standards:
+    from gateway.adapters.standards import Standards
+
+    settings = load_settings()
+    if settings.standards_dir is None:
+        typer.echo("error: set GATEWAY_STANDARDS_DIR to the folder of the official schemas",
+                   err=True)
+        raise typer.Exit(2)
+    return Standards(settings.standards_dir)
 
 
 def configure_logging(level: str) -> None:
@@ -103,6 +156,87 @@ def demo(
     configure_logging("WARNING")
     run_demo(directory=directory, port=port, ticks=ticks, interval=interval,
              offerings=offerings)
+
+
+@app.command()
+def sync(
+    tenant: str,
+    source: str,
+    full: Annotated[bool, typer.Option("--full", help="full sync: also finds deletions")] = False,
+) -> None:
+    """Sync one configured source of a tenant now (incremental unless --full)."""
+    from gateway.sync.scheduler import run_sync
+
+    with built_gateway() as gateway:
+        report = run_sync(gateway, tenant, source, full=full)
+        typer.echo(report.line())
+
+
+@app.command()
+def translate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the document")],
+    from_: Annotated[str, typer.Option("--from", help="standard of FILE")] = "ooapi-v5",
+    to: Annotated[str, typer.Option("--to", help="standard to translate to")] = "rio-v4",
+    tenant: Annotated[str | None, typer.Option(help="tenant (default: the only one)")] = None,
+    source: Annotated[str, typer.Option(help="source system name (decides the ids)")] = (
+        "translate"
+    ),
+) -> None:
+    """Print the requests the gateway would send for FILE (a dry run, nothing is sent)."""
+    from gateway.tools.translate import translate as run
+
+    settings = load_settings()
+    standards = _standards()
+    chosen = settings.tenant(tenant) if tenant else (
+        settings.tenants[0] if len(settings.tenants) == 1 else None)
+    if chosen is None:
+        typer.echo("error: name a configured tenant with --tenant", err=True)
+        raise typer.Exit(2)
+    with gateway_errors():
+        for body in run(from_, to, file.read_bytes(), chosen, standards, source=source):
+            typer.echo(body.decode("utf-8"))
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the document")],
+    standard: Annotated[str, typer.Option(help="rio-v4 or ooapi-v5")] = "ooapi-v5",
+    schema: Annotated[str | None, typer.Option(help="OOAPI schema name, e.g. Program")] = None,
+) -> None:
+    """Validate FILE against the official schema; print every error with its location."""
+    from gateway.tools.validate import validate as run
+
+    standards = _standards()
+    with gateway_errors():
+        errors = run(standard, file.read_bytes(), standards, schema=schema)
+    for error in errors:
+        typer.echo(str(error))
+    if errors:
+        typer.echo(f"{len(errors)} error(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{file}: valid {standard}")
+
+
+@rio_app.command("deliver")
+def rio_deliver(tenant: str) -> None:
+    """Deliver the tenant's pending catalogue changes to RIO once."""
+    from gateway.sync.rio_commands import deliver_to_rio
+
+    with built_gateway() as gateway:
+        typer.echo(deliver_to_rio(gateway, tenant).line())
+
+
+@rio_app.command("diff")
+def rio_diff(tenant: str) -> None:
+    """List what differs between the gateway's catalogue and RIO's (exit 1 when any)."""
+    from gateway.sync.rio_commands import fetch_rio_diff
+
+    with built_gateway() as gateway:
+        diff = fetch_rio_diff(gateway, tenant)
+    for line in diff.lines():
+        typer.echo(line)
+    if not diff.in_sync:
+        raise typer.Exit(1)
 
 
 @events_app.command("tail")

@@ -33,12 +33,16 @@ def serve(
     import uvicorn
 
     from gateway.api.app import create_app
+    from gateway.sync.rio_commands import start_rio_delivery
+    from gateway.sync.scheduler import SyncScheduler
 
     gateway = bootstrap(settings)
     if migrate:
         upgrade(gateway.engine)
     stop = threading.Event()
     relay = start_relay_thread(gateway, stop)
+    workers = SyncScheduler(gateway).start(stop)
+    workers += start_rio_delivery(gateway, stop, interval=settings.rio_delivery_interval)
     config = uvicorn.Config(
         create_app(gateway),
         host=host or settings.http_host,
@@ -50,8 +54,8 @@ def serve(
         uvicorn.Server(config).run()
     finally:
         stop.set()
-        if relay is not None:
-            relay.join(timeout=10)
+        for thread in [t for t in (relay, *workers) if t is not None]:
+            thread.join(timeout=10)
         gateway.close()
 
 

@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_interval: float = Field(default=0.2, gt=0, le=60)
     run_relay: bool = True
+    #: Seconds between deliveries of catalogue changes to RIO by ``gateway serve``.
+    rio_delivery_interval: float = Field(default=30.0, gt=0, le=86_400)
 
     # HTTP
     http_host: str = "127.0.0.1"
@@ -146,6 +148,8 @@ class Settings(BaseSettings):
     sources: Annotated[list[SourceConfig], NoDecode] = Field(default_factory=list)
     rio_targets: Annotated[list[RioTargetConfig], NoDecode] = Field(default_factory=list)
     standards_dir: Path | None = None
+    #: Optional YAML with DUO value lists (waardenlijsten) that extend the packaged ones.
+    rio_value_lists: Path | None = None
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -182,9 +186,11 @@ class Settings(BaseSettings):
         if len(ids) != len(set(ids)):
             raise ValueError("tenant ids must be unique")
         known = set(ids)
-        for item in [*self.sources, *self.rio_targets]:
-            if item.tenant not in known:
-                raise ValueError(f"{type(item).__name__} names unknown tenant {item.tenant!r}")
+        named: list[tuple[str, str]] = [("source", s.tenant) for s in self.sources]
+        named += [("rio target", r.tenant) for r in self.rio_targets]
+        for what, tenant in named:
+            if tenant not in known:
+                raise ValueError(f"a {what} names unknown tenant {tenant!r}")
         names = [(s.tenant, s.name) for s in self.sources]
         if len(names) != len(set(names)):
             raise ValueError("source names must be unique per tenant")

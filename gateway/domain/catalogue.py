@@ -105,6 +105,13 @@ class Cohort(Entity):
     consent_required: bool = False
     capacity: int | None = Field(default=None, ge=0)
     price: Price | None = None
+    #: How the cohort is taught, as an OOAPI ``modeOfDelivery`` term (situated, online,
+    #: hybrid, ...); RIO needs it as the cohort's opleidingsvorm. None: the operator's default.
+    mode_of_delivery: str | None = Field(default=None, min_length=1, max_length=32)
+    #: The last day of the cohort (OOAPI offering ``endDate``; RIO ``einddatum``).
+    end_date: date | None = None
+    #: Why applying needs the school's consent (RIO ``toelichtingVereisteToestemming``).
+    consent_explanation: str | None = Field(default=None, min_length=1, max_length=3000)
 
     @model_validator(mode="after")
     def _dates(self) -> Cohort:
@@ -113,6 +120,7 @@ class Cohort(Entity):
         check_order(self.application_start, self.application_end, "application_end")
         first_start = self.flexible_intake.start if self.flexible_intake else self.start_date
         check_order(self.application_start, first_start, "cohort start (before applications open)")
+        check_order(first_start, self.end_date, "cohort end_date")
         return self
 
     def open_for_application(self, day: date) -> bool:

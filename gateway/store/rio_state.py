@@ -1,0 +1,198 @@
+"""What the gateway knows about its deliveries to RIO: a cursor per tenant, a row per offering.
+
+The cursor is the outbox sequence number up to which catalogue events were delivered, so
+a restarted gateway resumes where it stopped (at-least-once: a batch cut short is sent
+again, which RIO's full-state semantics make harmless). The per-offering row says whether
+RIO holds the offering, so a deletion is only sent for something RIO has, and it records
+the outcome an operator sees.
+
+On PostgreSQL the cursor row is locked (``FOR UPDATE SKIP LOCKED``) while a batch runs, so
+two replicas never deliver one tenant's changes at once; SQLite has one process anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from gateway.store.tables import metadata
+
+__all__ = [
+    "CursorClaim",
+    "DeliveryStatus",
+    "RioDeliveryState",
+    "RioOfferingRecord",
+    "rio_delivery_cursors",
+    "rio_offerings",
+]
+
+rio_delivery_cursors = Table(
+    "rio_delivery_cursors",
+    metadata,
+    Column("tenant", String(63), primary_key=True),
+    Column("cursor", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+rio_offerings = Table(
+    "rio_offerings",
+    metadata,
+    Column("tenant", String(63), primary_key=True),
+    Column("offering_id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("entity_version", Integer, nullable=False),
+    #: RIO holds a version of the offering (an aanleveren was accepted, no verwijderen since).
+    Column("held", Boolean, nullable=False),
+    #: The cohort codes of the last accepted aanleveren: what RIO holds, for full-state checks.
+    Column("cohort_codes", JSON, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"  # RIO accepted the last aanleveren: it holds the offering
+    DELETED = "deleted"  # RIO accepted the verwijderen
+    REJECTED = "rejected"  # RIO refused it (foutmeldingen): dead-lettered
+    FAILED = "failed"  # not delivered: retries exhausted or an invalid message
+
+
+@dataclass(frozen=True)
+class RioOfferingRecord:
+    offering_id: UUID
+    status: DeliveryStatus
+    entity_version: int
+    held: bool
+    cohort_codes: tuple[str, ...]
+    detail: str
+    updated_at: datetime
+
+
+@dataclass
+class CursorClaim:
+    """A tenant's delivery cursor, held for one batch (see :meth:`RioDeliveryState.claim`)."""
+
+    tenant: str
+    cursor: int
+    _store: Callable[[int], None]
+
+    def advance(self, cursor: int) -> None:
+        self._store(cursor)
+        self.cursor = cursor
+
+
+class RioDeliveryState:
+    """Cursors and per-offering outcomes of the RIO delivery, per tenant."""
+
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._lock = engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def claim(self, tenant: str) -> Iterator[CursorClaim | None]:
+        """Hold the tenant's cursor for one batch; yields None if another replica has it.
+
+        Example::
+
+            with state.claim("roc-a") as claim:
+                if claim is not None:
+                    ...deliver events after claim.cursor...
+                    claim.advance(page.cursor)
+        """
+        self._ensure(tenant)
+        with self.engine.connect() as conn:  # rolled back on close if the batch raises
+            query = select(rio_delivery_cursors.c.cursor).where(
+                rio_delivery_cursors.c.tenant == tenant)
+            if self._lock:
+                query = query.with_for_update(skip_locked=True)
+            value = conn.execute(query).scalar()
+            if value is None or not self._lock:
+                conn.rollback()  # SQLite: hold no write transaction during HTTP calls
+            if value is None:
+                yield None
+                return
+
+            def advance(cursor: int) -> None:
+                statement = (update(rio_delivery_cursors)
+                             .where(rio_delivery_cursors.c.tenant == tenant)
+                             .values(cursor=cursor, updated_at=self.clock()))
+                if self._lock:
+                    conn.execute(statement)  # committed with the claim's transaction
+                    return
+                with self.engine.begin() as own:
+                    own.execute(statement)
+
+            yield CursorClaim(tenant, int(value), advance)
+            if self._lock:
+                conn.commit()
+
+    def cursor(self, tenant: str) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(rio_delivery_cursors.c.cursor).where(
+                rio_delivery_cursors.c.tenant == tenant)).scalar()
+        return int(value or 0)
+
+    def _ensure(self, tenant: str) -> None:
+        with self.engine.connect() as conn:
+            exists = conn.execute(select(rio_delivery_cursors.c.tenant).where(
+                rio_delivery_cursors.c.tenant == tenant)).first()
+        if exists is not None:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(rio_delivery_cursors).values(
+                    tenant=tenant, cursor=0, updated_at=self.clock()))
+        except IntegrityError:  # another replica inserted it first
+            return
+
+    def record(
+        self, tenant: str, offering: UUID, status: DeliveryStatus, version: int, *,
+        held: bool, cohort_codes: tuple[str, ...] = (), detail: str = "",
+    ) -> None:
+        """Remember the outcome of the last delivery of one offering."""
+        values = {"status": status.value, "entity_version": version, "held": held,
+                  "cohort_codes": sorted(cohort_codes), "detail": detail[:2000],
+                  "updated_at": self.clock()}
+        key = (rio_offerings.c.tenant == tenant) & (rio_offerings.c.offering_id == str(offering))
+        with self.engine.begin() as conn:
+            if conn.execute(update(rio_offerings).where(key).values(**values)).rowcount == 0:
+                conn.execute(insert(rio_offerings).values(
+                    tenant=tenant, offering_id=str(offering), **values))
+
+    def offerings(self, tenant: str) -> dict[UUID, RioOfferingRecord]:
+        """The delivery record of every offering the delivery has handled, by id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(rio_offerings).where(rio_offerings.c.tenant == tenant))
+            return {UUID(r.offering_id): _record(r) for r in rows}
+
+
+def _record(row: Any) -> RioOfferingRecord:
+    when = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
+    return RioOfferingRecord(UUID(row.offering_id), DeliveryStatus(row.status),
+                             row.entity_version, bool(row.held), tuple(row.cohort_codes or ()),
+                             row.detail, when)

@@ -1,0 +1,265 @@
+"""Use case: sync one source's catalogue from its OOAPI v5 endpoint into the store.
+
+- **Full** ("standlevering"): every education specification, program with its offerings,
+  and course; whatever the store holds from this source and the source no longer lists is
+  deleted (a tombstone event each), except what a quarantined item stands for: a bad
+  record must not delete its last good version.
+- **Incremental**: OOAPI v5 has no change feed; the only ``since`` it defines filters
+  offering lists on the start of their academic session. So the run reads the offerings
+  starting on or after the day of the last successful sync (the part of a catalogue that
+  still changes) plus the programs, courses and specifications, and upserts them; the
+  store's content hash turns that into events for exactly what changed. It deletes
+  nothing: OOAPI has no tombstones, so only a full sync can see that something is gone.
+
+Entities are written in batches as the pages arrive (parents first), so memory holds one
+program's offerings and the ids seen, not the catalogue. A failed run leaves what it
+wrote (real changes) but deletes nothing and does not move the last-sync time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import pydantic
+from sqlalchemy import select
+
+from gateway.adapters.ooapi.catalogue_source import OoapiCatalogueSource, Rejected
+from gateway.adapters.ooapi.client import OoapiClient
+from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
+from gateway.adapters.standards import Standards, standards_from_env
+from gateway.bootstrap import Gateway
+from gateway.domain import Cohort, Course, Entity, ProgrammeOffering, Qualification
+from gateway.domain.ids import entity_id
+from gateway.errors import GatewayError
+from gateway.mappings.ooapi_v5_in import KINDS, identify, to_canonical
+from gateway.settings import SourceConfig
+from gateway.store.entities import ApplyResult, EntityStore
+from gateway.store.quarantine import Quarantine
+from gateway.store.sync_state import SyncStateStore
+from gateway.store.tables import entities
+
+__all__ = ["CatalogueSyncReport", "OoapiCatalogueSync"]
+
+log = logging.getLogger(__name__)
+
+#: The canonical kinds a record of each kind can produce.
+_KINDS_OF = {
+    "program": (ProgrammeOffering.kind, Cohort.kind),
+    "course": (Course.kind,),
+    "educationSpecification": (Qualification.kind,),
+}
+
+
+@dataclass
+class CatalogueSyncReport:
+    """What one run did; ``changed`` in :meth:`line` counts created plus changed."""
+
+    tenant: str
+    source: str
+    mode: str
+    since: str | None = None
+    fetched: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    deleted: int = 0
+    events: int = 0
+
+    def add(self, result: ApplyResult) -> None:
+        self.created += result.created
+        self.changed += result.changed
+        self.unchanged += result.unchanged
+        self.deleted += result.deleted
+        self.events += len(result.events)
+
+    def line(self) -> str:
+        window = f" since {self.since}" if self.since else ""
+        return (f"{self.tenant}/{self.source} {self.mode}{window}: fetched {self.fetched}, "
+                f"changed {self.created + self.changed} ({self.created} new), "
+                f"unchanged {self.unchanged}, quarantined {self.quarantined}, "
+                f"deleted {self.deleted}, events {self.events}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Run:
+    """The bookkeeping of one run."""
+
+    report: CatalogueSyncReport
+    seen: dict[str, set[UUID]] = field(default_factory=dict)
+    keep: set[UUID] = field(default_factory=set)
+    uncertain: set[str] = field(default_factory=set)
+    buffer: list[Entity] = field(default_factory=list)
+    quarantined_before: set[str] = field(default_factory=set)
+
+
+class OoapiCatalogueSync:
+    """Syncs the catalogue of configured OOAPI v5 sources.
+
+    Example::
+
+        report = OoapiCatalogueSync.for_gateway(gateway).run(source, full=True)
+        print(report.line())
+
+    Args:
+        store: the entity store (events go to the outbox with each write).
+        quarantine: where bad items go, with their raw payload.
+        states: the last successful sync per (tenant, source).
+        schemas: the official OOAPI v5 schemas.
+        client_factory: builds the client of a source; tests may pass a fake transport.
+        clock: the wall clock (UTC).
+        batch_size: entities per store transaction.
+    """
+
+    def __init__(
+        self, store: EntityStore, quarantine: Quarantine, states: SyncStateStore,
+        schemas: OoapiSchemas, *,
+        client_factory: Callable[[SourceConfig], OoapiClient] = OoapiClient.for_source,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch_size: int = 500,
+    ) -> None:
+        self.store = store
+        self.quarantine = quarantine
+        self.states = states
+        self.schemas = schemas
+        self.client_factory = client_factory
+        self.clock = clock
+        self.batch_size = batch_size
+
+    @classmethod
+    def for_gateway(cls, gateway: Gateway, **options: Any) -> OoapiCatalogueSync:
+        """Built from a composed gateway; the schemas come from ``settings.standards_dir``.
+
+        Raises:
+            ConfigurationError: no standards folder is configured or it lacks OOAPI v5.
+        """
+        folder = gateway.settings.standards_dir
+        standards = Standards(folder) if folder else standards_from_env()
+        return cls(gateway.store, Quarantine(gateway.engine, clock=gateway.clock),
+                   SyncStateStore(gateway.engine), ooapi_schemas(standards),
+                   clock=gateway.clock, **options)
+
+    def run(self, source: SourceConfig, *, full: bool) -> CatalogueSyncReport:
+        """Sync ``source`` once; an incremental run without a previous sync runs full.
+
+        Raises:
+            UpstreamError: the endpoint failed after retries; nothing was deleted.
+        """
+        started = self.clock()
+        state = self.states.get(source.tenant, source.name)
+        full = full or state is None
+        since: date | None = None if full or state is None else state.last_sync_at.date()
+        report = CatalogueSyncReport(source.tenant, source.name,
+                                     "full" if full else "incremental",
+                                     since.isoformat() if since else None)
+        run = _Run(report, quarantined_before=self._quarantined(source))
+        with self.client_factory(source) as client:
+            reader = OoapiCatalogueSource(client, self.schemas, since=since)
+            try:
+                for item in reader.records():
+                    if isinstance(item, Rejected):
+                        self._reject(source, run, item)
+                    else:
+                        self._map(source, run, item)
+                    if len(run.buffer) >= self.batch_size:
+                        self._flush(run)
+                self._flush(run)
+            finally:
+                report.fetched = reader.fetched
+        if full:
+            self._delete_missing(source, run)
+        self.states.record(source.tenant, source.name, started_at=started, full=full,
+                           report=report.as_dict(), now=self.clock())
+        log.info("sync %s", report.line())
+        return report
+
+    # -- one record ---------------------------------------------------------------------
+    def _map(self, source: SourceConfig, run: _Run, raw: dict[str, Any]) -> None:
+        try:
+            mapped = to_canonical(source.tenant, source.name, raw)
+        except pydantic.ValidationError as exc:
+            loc = exc.errors()[0]["loc"]
+            self._put(source, run, str(raw.get("kind")), raw, str(exc),
+                      "/" + "/".join(str(p) for p in loc))
+            self._keep(source, run, raw, str(raw.get("kind")))
+            return
+        except GatewayError as exc:  # SkippableRecordError, ValidationError
+            self._put(source, run, str(raw.get("kind")), raw, exc.message,
+                      str(getattr(exc, "path", "")))
+            self._keep(source, run, raw, str(raw.get("kind")))
+            return
+        for entity in mapped:
+            run.seen.setdefault(entity.kind, set()).add(entity.id)
+        run.buffer.extend(mapped)
+
+    def _reject(self, source: SourceConfig, run: _Run, item: Rejected) -> None:
+        shown = "; ".join(f"{e.pointer or '/'}: {e.message}" for e in item.errors[:5])
+        more = f" (and {len(item.errors) - 5} more)" if len(item.errors) > 5 else ""
+        self._put(source, run, item.schema, item.raw, f"schema: {shown}{more}",
+                  item.errors[0].schema_path if item.errors else "")
+        self._keep(source, run, item.record, item.record_kind)
+
+    def _keep(self, source: SourceConfig, run: _Run, record: dict[str, Any] | None,
+              record_kind: str) -> None:
+        """Spare what a quarantined record stands for from this run's deletions."""
+        kinds = _KINDS_OF.get(record_kind, KINDS)
+        try:
+            pairs = identify(record) if record is not None else None
+        except (GatewayError, KeyError, TypeError, ValueError, AttributeError):
+            pairs = None
+        if pairs is None:
+            run.uncertain.update(kinds)
+            return
+        run.keep.update(entity_id(source.tenant, source.name, k, sid) for k, sid in pairs)
+
+    def _put(self, source: SourceConfig, run: _Run, kind: str, raw: Any, reason: str,
+             path: str) -> None:
+        run.report.quarantined += 1
+        payload = json.dumps(raw, ensure_ascii=False, default=str)
+        fingerprint = _fingerprint(kind[:40], payload)
+        if fingerprint in run.quarantined_before:
+            return  # already waiting for an operator; do not pile up copies every run
+        run.quarantined_before.add(fingerprint)
+        self.quarantine.put(tenant=source.tenant, source=source.name, kind=kind[:40],
+                            reason=reason, raw=payload, path=path)
+
+    def _quarantined(self, source: SourceConfig) -> set[str]:
+        return {_fingerprint(r.kind, r.raw) for r in self.quarantine.list(source.tenant)
+                if r.source == source.name}
+
+    # -- the store ----------------------------------------------------------------------
+    def _flush(self, run: _Run) -> None:
+        if run.buffer:
+            run.report.add(self.store.upsert(run.buffer))
+            run.buffer = []
+
+    def _delete_missing(self, source: SourceConfig, run: _Run) -> None:
+        for kind in reversed(KINDS):  # children first: cohorts go before their offering
+            if kind in run.uncertain:
+                log.warning("sync %s/%s: a quarantined %s record could not be identified; "
+                            "no %s deleted this run", source.tenant, source.name, kind, kind)
+                continue
+            present = run.seen.get(kind, set()) | run.keep
+            gone = [i for i in self._live(source, kind) if i not in present]
+            if gone:
+                run.report.add(self.store.delete(source.tenant, gone))
+
+    def _live(self, source: SourceConfig, kind: str) -> Iterable[UUID]:
+        query = select(entities.c.id).where(
+            entities.c.tenant == source.tenant, entities.c.kind == kind,
+            entities.c.source_system == source.name, entities.c.deleted.is_(False))
+        with self.store.engine.connect() as conn:
+            return [UUID(i) for i in conn.execute(query).scalars()]
+
+
+def _fingerprint(kind: str, payload: str) -> str:
+    return hashlib.sha256(f"{kind}\x1f{payload}".encode()).hexdigest()

@@ -1,0 +1,200 @@
+"""The simulated SIS as an ASGI app: OOAPI v5 with the mbo profile, behind client credentials.
+
+``create_sis_app(catalogue, client_id=..., client_secret=...)`` serves:
+
+- ``POST /oauth/token``: client credentials; every other endpoint needs its bearer token;
+- ``GET /`` (the service), ``/programs``, ``/programs/{programId}``,
+  ``/programs/{programId}/offerings``, ``/courses``, ``/courses/{courseId}``,
+  ``/courses/{courseId}/offerings``, ``/offerings`` (added by the mbo profile),
+  ``/offerings/{offeringId}``, ``/education-specifications`` (and ``/{id}``),
+  ``/organizations`` (and ``/{id}``), ``/academic-sessions`` (and ``/{id}``);
+  lists page, sort and filter as :mod:`.listing` says; ``consumer=<key>`` keeps only that
+  consumer's entries in each ``consumers`` array;
+- ``POST /_simulator/mutate?count=N``: the school changes N things (answers what changed).
+
+Errors are OOAPI ``Problem`` documents (``application/problem+json``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from simulators.ooapi_sis.generator import SisCatalogue
+from simulators.ooapi_sis.listing import BadQuery, page_of, parse_query, sorted_items
+from simulators.ooapi_sis.tokens import TokenIssuer
+
+__all__ = ["create_sis_app"]
+
+log = logging.getLogger(__name__)
+Doc = dict[str, Any]
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+           405: "Method Not Allowed", 500: "Internal Server Error"}
+
+
+@dataclass(frozen=True)
+class _List:
+    """One list endpoint: where its items come from and how they may be ordered."""
+
+    items: Callable[[SisCatalogue, dict[str, str]], Iterable[Doc]]
+    id_key: str
+    sorts: tuple[str, ...]
+    default_sort: str
+    dated: bool = False
+
+
+def _json(doc: Any, status: int = 200, media: str = "application/json") -> Response:
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status, media_type=media)
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    response = _json({"status": str(status), "title": _TITLES.get(status, "Error"),
+                      "detail": detail}, status, "application/problem+json")
+    response.headers.update(headers or {})
+    return response
+
+
+def _children(kind: str) -> Callable[[SisCatalogue, dict[str, str]], Iterable[Doc]]:
+    def items(catalogue: SisCatalogue, path: dict[str, str]) -> Iterable[Doc]:
+        index = (catalogue.offerings_of_program if kind == "program"
+                 else catalogue.offerings_of_course)
+        parent = path[f"{kind}Id"]
+        if parent not in index:
+            raise HTTPException(404, f"no {kind} {parent}")
+        return [catalogue.offerings[i] for i in index[parent]]
+    return items
+
+
+_OFFERING_SORTS = ("offeringId", "name", "startDate", "endDate")
+_LISTS: dict[str, _List] = {
+    "/programs": _List(lambda c, p: c.programs.values(), "programId",
+                       ("programId", "name"), "name"),
+    "/courses": _List(lambda c, p: c.courses.values(), "courseId", ("courseId", "name"), "name"),
+    "/offerings": _List(lambda c, p: c.offerings.values(), "offeringId",
+                        ("offeringId", "name", "startDateTime", "endDateTime"),
+                        "startDateTime", dated=True),
+    "/programs/{programId}/offerings": _List(_children("program"), "offeringId",
+                                             _OFFERING_SORTS, "startDate", dated=True),
+    "/courses/{courseId}/offerings": _List(_children("course"), "offeringId",
+                                           _OFFERING_SORTS, "startDate", dated=True),
+    "/education-specifications": _List(
+        lambda c, p: c.education_specifications.values(), "educationSpecificationId",
+        ("educationSpecificationType", "name", "primaryCode"), "name"),
+    "/organizations": _List(lambda c, p: c.organizations.values(), "organizationId",
+                            ("organizationId", "name"), "name"),
+    "/academic-sessions": _List(lambda c, p: c.academic_sessions.values(), "academicSessionId",
+                                ("academicSessionId", "name", "startDate"), "startDate"),
+}
+#: Single-item endpoints: the catalogue collection and the path parameter.
+_ITEMS = {
+    "/programs/{programId}": ("programs", "programId"),
+    "/courses/{courseId}": ("courses", "courseId"),
+    "/offerings/{offeringId}": ("offerings", "offeringId"),
+    "/education-specifications/{educationSpecificationId}": (
+        "education_specifications", "educationSpecificationId"),
+    "/organizations/{organizationId}": ("organizations", "organizationId"),
+    "/academic-sessions/{academicSessionId}": ("academic_sessions", "academicSessionId"),
+}
+
+
+def _for_consumer(doc: Doc, consumer: str | None) -> Doc:
+    if consumer is None or "consumers" not in doc:
+        return doc
+    kept = [e for e in doc["consumers"] if e.get("consumerKey") == consumer]
+    view = {k: v for k, v in doc.items() if k != "consumers"}
+    if kept:
+        view["consumers"] = kept
+    return view
+
+
+def create_sis_app(catalogue: SisCatalogue, *, client_id: str, client_secret: str) -> Starlette:
+    """The ASGI app serving ``catalogue`` (see the module docstring).
+
+    Args:
+        catalogue: the generated catalogue; ``/_simulator/mutate`` changes it in place.
+        client_id: the one client that may ask for a token.
+        client_secret: its secret.
+    """
+    issuer = TokenIssuer(client_id, client_secret)
+    cache: dict[tuple[Any, ...], list[Doc]] = {}
+
+    def guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            if not issuer.authorized(request):
+                return problem(401, "a valid bearer token is required",
+                               {"WWW-Authenticate": 'Bearer realm="ooapi-sis"'})
+            try:
+                with catalogue.lock:
+                    return handler(request)
+            except BadQuery as exc:
+                return problem(400, str(exc))
+        return endpoint
+
+    def listing(template: str, spec: _List) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            path = {k: _checked_id(v) for k, v in request.path_params.items()}
+            query = parse_query(request.query_params, sorts=spec.sorts,
+                                default_sort=spec.default_sort, dated=spec.dated,
+                                today=catalogue.today)
+            key = (template, tuple(sorted(path.items())), query.filter_key(), catalogue.version)
+            if key not in cache:
+                if len(cache) > 256 or any(k[-1] != catalogue.version for k in cache):
+                    cache.clear()
+                cache[key] = sorted_items(spec.items(catalogue, path), query, spec.id_key)
+            return _json(page_of(cache[key], query, lambda d: _for_consumer(d, query.consumer)))
+        return handler
+
+    def item(collection: str, param: str) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            ident = _checked_id(request.path_params[param])
+            doc = getattr(catalogue, collection).get(ident)
+            if doc is None:
+                raise HTTPException(404, f"no {param[:-2]} {ident}")
+            return _json(_for_consumer(doc, request.query_params.get("consumer") or None))
+        return handler
+
+    def service(request: Request) -> Response:
+        return _json(catalogue.service)
+
+    def mutate(request: Request) -> Response:
+        try:
+            count = int(request.query_params.get("count", "1"))
+        except ValueError:
+            raise BadQuery("count must be an integer") from None
+        if not 1 <= count <= 10_000:
+            raise BadQuery("count must be between 1 and 10000")
+        changes = catalogue.mutate(count)
+        log.info("simulated SIS: %d changes", len(changes))
+        return _json({"version": catalogue.version, "changes": changes})
+
+    routes = [Route("/oauth/token", issuer.token, methods=["POST"]),
+              Route("/", guarded(service), methods=["GET"]),
+              Route("/_simulator/mutate", guarded(mutate), methods=["POST"])]
+    routes += [Route(t, guarded(listing(t, s)), methods=["GET"]) for t, s in _LISTS.items()]
+    routes += [Route(t, guarded(item(*spec)), methods=["GET"]) for t, spec in _ITEMS.items()]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        detail = exc.detail if isinstance(exc, HTTPException) else "unexpected error"
+        return problem(status, str(detail), dict(getattr(exc, "headers", None) or {}))
+
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error,
+                                                        Exception: http_error})
+
+
+def _checked_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise BadQuery(f"{value[:64]!r} is not a UUID") from None
