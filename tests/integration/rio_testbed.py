@@ -8,20 +8,17 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.types import ASGIApp
 
 from gateway.adapters.standards import Standards
 from gateway.settings import RioTargetConfig, TenantConfig
+from gateway.testing.serving import serve_in_thread
 from simulators.rio_service import SimulatedRio, SimulatorConfig, create_app
 from simulators.rio_service.certificates import Issued, TestCA
 
@@ -65,25 +62,9 @@ class Pki:
 
 @contextmanager
 def serve(app: ASGIApp, **tls: Any) -> Iterator[int]:
-    """Run ``app`` with uvicorn on a free loopback port in a thread; yield the port."""
-    config = uvicorn.Config(app, lifespan="off", ws="none", http="h11", log_level="warning",
-                            **tls)
-    server = uvicorn.Server(config)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive(), "uvicorn exited while starting"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """Run ``app`` on a free loopback port (TLS options go to uvicorn); yield the port."""
+    with serve_in_thread(app, **tls) as port:
+        yield port
 
 
 @contextmanager

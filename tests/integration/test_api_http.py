@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import select
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from gateway.api.app import create_app
 from gateway.api.testing import gateway_on_sqlite, settings_for_tests
+from gateway.testing.serving import serve_in_thread
 
 LIMIT = 4096
 
@@ -23,24 +21,10 @@ LIMIT = 4096
 def server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     path: Path = tmp_path_factory.mktemp("http") / "gw.db"
     gateway = gateway_on_sqlite(path, settings_for_tests(max_body_bytes=LIMIT))
-    config = uvicorn.Config(
-        create_app(gateway), lifespan="off", ws="none", http="h11", log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        yield sock.getsockname()
+        with serve_in_thread(create_app(gateway)) as port:
+            yield ("127.0.0.1", port)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         gateway.close()
 
 

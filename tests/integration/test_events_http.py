@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +16,6 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 
 from gateway.api.app import create_app
@@ -29,6 +25,7 @@ from gateway.bootstrap import Gateway, bootstrap
 from gateway.settings import Settings
 from gateway.store.engine import make_engine
 from gateway.store.migrate import upgrade
+from gateway.testing.serving import serve_in_thread
 from tests import factories
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -80,29 +77,11 @@ def server(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]
         "reader-b": registry.register("roc-b", "reader-b", ["events:read"]),
         "other-a": registry.register("roc-a", "other-a", ["catalogue:read"]),
     }
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # a free port, held from here on: no race
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(gateway), log_level="warning", lifespan="off",
-        timeout_graceful_shutdown=5,
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
     try:
-        yield Server(f"http://127.0.0.1:{port}", gateway, client_secrets)
+        with serve_in_thread(create_app(gateway), timeout_graceful_shutdown=5) as port:
+            yield Server(f"http://127.0.0.1:{port}", gateway, client_secrets)
     finally:
-        uv.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         gateway.close()
-        assert not thread.is_alive(), "uvicorn did not stop"
 
 
 def _read_sse(lines: Iterator[str], count: int) -> list[dict[str, Any]]:
