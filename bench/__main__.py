@@ -1,8 +1,10 @@
-"""Run the benchmarks: ``python -m bench [publish] [upserts] [--n N]`` (default: all, 20,000).
+"""Run the benchmarks: ``python -m bench [publish] [upserts] [catalogue] [rio] [--n N]``.
 
-Every figure is printed beside the raw limit measured in the same run, as a ratio; nothing
-here fails on a timing. One PostgreSQL server serves both benchmarks (a fresh database per
-measurement); the publish benchmark starts and stops its own broker.
+Default: all, N = 20,000 (catalogue and rio use the issue's catalogue size instead; rio
+takes at most N offerings). Every figure is printed beside the raw limit measured in the
+same run, as a ratio; nothing here fails on a timing. One PostgreSQL server serves every
+benchmark (a fresh database per measurement); publish and catalogue start and stop their
+own broker, catalogue its own simulated SIS.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import resource
 import sys
 import time
 
-from bench import publish, upserts
+from bench import catalogue_sync, publish, rio_messages, upserts
 from gateway.testing.postgres import postgres_server
 
-BENCHMARKS = {"publish": publish.run, "upserts": upserts.run}
+BENCHMARKS = {"publish": publish.run, "upserts": upserts.run, "catalogue": catalogue_sync.run,
+              "rio": rio_messages.run}
 
 
 def main(argv: list[str] | None = None) -> int:

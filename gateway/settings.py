@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576)
+    #: ``contactEmail`` of the OOAPI service document; default ``ooapi@<public host>``.
+    ooapi_contact_email: str | None = None
 
     # auth: tokens the gateway issues itself
     token_secret: SecretStr

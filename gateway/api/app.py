@@ -11,58 +11,17 @@ and inside them Starlette's exception middleware with the problem+json handlers.
 
 from __future__ import annotations
 
-import importlib
-import logging
-from collections.abc import Iterable
-
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from gateway import __version__
 from gateway.api.auth.bearer import Authenticator
 from gateway.api.limits import BodySizeLimitMiddleware
 from gateway.api.problems import CatchAllMiddleware, install_problem_handlers
-from gateway.api.routers import health, metrics, oauth
+from gateway.api.routers import events, health, metrics, oauth, ooapi, schemas
 from gateway.api.routers.metrics import HttpMetrics, HttpMetricsMiddleware
 from gateway.bootstrap import Gateway
 
-__all__ = ["OPTIONAL_ROUTERS", "create_app", "optional_routers"]
-
-logger = logging.getLogger(__name__)
-
-#: Routers written alongside this package; included when their module exists.
-OPTIONAL_ROUTERS = ("gateway.api.routers.events", "gateway.api.routers.schemas")
-
-
-def optional_routers(module_names: Iterable[str] = OPTIONAL_ROUTERS) -> list[APIRouter]:
-    """The ``router`` of every named module that exists.
-
-    Only a missing module is skipped. A module that exists but fails to import (an
-    ``ImportError`` inside it) raises, so a broken router never vanishes silently.
-
-    Args:
-        module_names: dotted module names, each expected to define ``router``.
-
-    Returns:
-        The routers found, in the given order.
-
-    Raises:
-        ImportError: a module exists but cannot be imported.
-        TypeError: a module's ``router`` is not an ``APIRouter``.
-    """
-    routers: list[APIRouter] = []
-    for name in module_names:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the module exists; something it imports is missing
-                raise
-            logger.info("router module %s does not exist; not included", name)
-            continue
-        router = module.router
-        if not isinstance(router, APIRouter):
-            raise TypeError(f"{name}.router is not an APIRouter")
-        routers.append(router)
-    return routers
+__all__ = ["create_app"]
 
 
 def create_app(gateway: Gateway) -> FastAPI:
@@ -98,6 +57,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
 
-    for router in (health.router, metrics.router, oauth.router, *optional_routers()):
+    for router in (health.router, metrics.router, oauth.router, events.router,
+                   schemas.router, ooapi.router):
         app.include_router(router)
     return app

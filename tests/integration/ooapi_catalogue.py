@@ -11,9 +11,6 @@ whatever the date (bearer tokens need the real clock, so the catalogue moves wit
 from __future__ import annotations
 
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from gateway.api.app import create_app
 from gateway.api.auth.clients import ClientRegistry
@@ -34,6 +30,7 @@ from gateway.settings import TenantConfig
 from gateway.store.engine import make_engine
 from gateway.store.migrate import upgrade
 from gateway.testing.postgres import fresh_database
+from gateway.testing.serving import serve_in_thread
 
 #: The school years of the cohorts: one that has started, two to come.
 YEARS = (date.today().year - 1, date.today().year + 1, date.today().year + 2)
@@ -116,30 +113,6 @@ class Provider:
         return [e for e in self.catalogue[tenant] if e.kind == kind]
 
 
-def serve(app: Any, stack: ExitStack) -> str:
-    """Run ``app`` in uvicorn on a free loopback port until ``stack`` closes; its base URL."""
-    sock = socket.socket()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait per response
-    sock.bind(("127.0.0.1", 0))
-    stack.callback(sock.close)
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", ws="none", http="h11",
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-    stack.callback(stop)
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    host, port = sock.getsockname()
-    return f"http://{host}:{port}"
-
-
 #: Parameters of a module's ``ooapi_provider`` fixture: each test runs on both databases.
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -179,7 +152,7 @@ def running_provider(
                    "events": ("roc-a", ["events:read"])}
         client_secrets = {name: registry.register(tenant, f"ooapi-{name}", scopes)
                           for name, (tenant, scopes) in clients.items()}
-        base = serve(create_app(gateway), stack)
+        base = f"http://127.0.0.1:{stack.enter_context(serve_in_thread(create_app(gateway)))}"
         http = stack.enter_context(httpx.Client(timeout=30))
         tokens = {}
         for name, secret in client_secrets.items():

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from gateway import errors
-from gateway.api.app import create_app, optional_routers
+from gateway.api.app import create_app
 from gateway.api.problems import PROBLEM_MEDIA_TYPE, STATUS_BY_ERROR, status_of
 from gateway.bootstrap import Gateway
 
@@ -210,25 +208,3 @@ client: httpx.AsyncClient) -> None:
     assert spec["info"]["title"] == "mbo-gateway"
     assert "/oauth/token" in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
-
-
-def test_missing_optional_router_is_skipped() -> None:
-    assert optional_routers(["gateway.api.routers.no_such_router"]) == []
-
-
-def test_broken_optional_router_is_not_swallowed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    package = tmp_path / "extra_routers"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "broken.py").write_text("import extra_routers.missing_helper\nrouter = None\n")
-    (package / "fine.py").write_text("from fastapi import APIRouter\nrouter = APIRouter()\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        assert len(optional_routers(["extra_routers.fine", "extra_routers.nope"])) == 1
-        with pytest.raises(ModuleNotFoundError, match="missing_helper"):
-            optional_routers(["extra_routers.broken"])
-    finally:
-        for name in [m for m in sys.modules if m.startswith("extra_routers")]:
-            del sys.modules[name]
