@@ -152,16 +152,31 @@ class EntityStore:
             return self._delete(conn, tenant, list(ids))
 
     def _existing(self, conn: Connection, tenant: str, ids: Sequence[str]) -> dict[str, Any]:
+        """Version, hash and provenance of the stored rows (locked on PostgreSQL).
+
+        The stored state is not read here: an unchanged entity never needs it, and most
+        entities of a sync are unchanged. :meth:`_states` reads it for the changed ones.
+        """
         found: dict[str, Any] = {}
         for chunk in _chunks(ids):
             query = select(
-                entities.c.id, entities.c.version, entities.c.content_hash, entities.c.state,
+                entities.c.id, entities.c.version, entities.c.content_hash,
                 entities.c.deleted, entities.c.kind, entities.c.source_system,
+                entities.c.source_id,
             ).where(entities.c.tenant == tenant, entities.c.id.in_(chunk))
             if self._lock_rows:
                 query = query.with_for_update()
             found.update({row.id: row for row in conn.execute(query)})
         return found
+
+    @staticmethod
+    def _states(conn: Connection, tenant: str, ids: Sequence[str]) -> dict[str, Any]:
+        states: dict[str, Any] = {}
+        for chunk in _chunks(ids):
+            query = select(entities.c.id, entities.c.state).where(
+                entities.c.tenant == tenant, entities.c.id.in_(chunk))
+            states.update({row.id: row.state for row in conn.execute(query)})
+        return states
 
     def _upsert(self, conn: Connection, batch: list[Entity]) -> ApplyResult:
         result = ApplyResult()
@@ -174,6 +189,7 @@ class EntityStore:
         for tenant, items in by_tenant.items():
             existing = self._existing(conn, tenant, [str(i.id) for i in items])
             latest: dict[str, Entity] = {str(i.id): i for i in items}  # last one wins
+            pending: list[tuple[str, Entity, dict[str, Any], str, Any]] = []
             for key, item in latest.items():
                 state = item.snapshot()
                 digest = content_hash(state)
@@ -183,7 +199,11 @@ class EntityStore:
                 if row is not None and row.content_hash == digest and not row.deleted:
                     result.unchanged += 1
                     continue
-                before = None if row is None or row.deleted else row.state
+                pending.append((key, item, state, digest, row))
+            befores = self._states(conn, tenant, [
+                key for key, _, _, _, row in pending if row is not None and not row.deleted])
+            for key, item, state, digest, row in pending:
+                before = befores.get(key)
                 version = 1 if row is None else row.version + 1
                 values = {
                     "tenant": tenant, "id": key, "kind": item.kind,
@@ -222,14 +242,11 @@ class EntityStore:
             if row.deleted:
                 continue
             version = row.version + 1
-            updates.append({
-                "b_tenant": tenant, "b_id": key, "b_kind": row.kind,
-                "b_source_system": row.source_system, "b_source_id": row.state["source"]["id"],
-                "b_version": version, "b_content_hash": row.content_hash, "b_state": row.state,
-                "b_deleted": True, "b_updated_at": now,
-            })
+            updates.append({"b_tenant": tenant, "b_id": key, "b_version": version,
+                            "b_updated_at": now})
             entity_cls = ENTITY_TYPES[row.kind]
-            tombstone = {k: row.state[k] for k in ("id", "tenant", "source")}
+            tombstone = {"id": key, "tenant": tenant,
+                         "source": {"system": row.source_system, "id": row.source_id}}
             result.events.append(
                 self.outbox.entity_event(
                     tenant=tenant, domain=entity_cls.domain,
@@ -240,7 +257,7 @@ class EntityStore:
             )
             result.deleted += 1
         if updates:
-            conn.execute(_UPDATE, updates)
+            conn.execute(_MARK_DELETED, updates)
         self.outbox.write(conn, result.events)
         return result
 
@@ -281,4 +298,10 @@ _UPDATE = (
         content_hash=bindparam("b_content_hash"), state=bindparam("b_state"),
         deleted=bindparam("b_deleted"), updated_at=bindparam("b_updated_at"),
     )
+)
+
+_MARK_DELETED = (
+    update(entities)
+    .where(and_(entities.c.tenant == bindparam("b_tenant"), entities.c.id == bindparam("b_id")))
+    .values(version=bindparam("b_version"), deleted=True, updated_at=bindparam("b_updated_at"))
 )
