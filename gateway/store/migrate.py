@@ -20,6 +20,6 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to ``revision`` (idempotent; safe when several replicas start)."""
     command.upgrade(alembic_config(engine), revision)
