@@ -27,11 +27,15 @@ becomes an inclusive ``valid_until`` (one day earlier); ``valid_from`` is the pr
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+import gateway
 from gateway.domain import Cohort, Course, Entity, ProgrammeOffering, Qualification, SourceRef
 from gateway.domain.catalogue import CourseKind
 from gateway.errors import SkippableRecordError
@@ -46,13 +50,46 @@ from gateway.mappings.ooapi_v5_facts import (
     text_of,
 )
 
-__all__ = ["KINDS", "identify", "program_records", "record", "to_canonical"]
+__all__ = [
+    "KINDS",
+    "MAPPING_VERSION",
+    "identify",
+    "mapping_version",
+    "program_records",
+    "record",
+    "to_canonical",
+]
+
+#: Bump this whenever a change here (or in ooapi_v5_cohort, ooapi_v5_facts, the canonical
+#: catalogue model or its ids) makes a record map to something else than before. The sync
+#: remembers what each raw record became under a mapping version (gateway.__version__ plus
+#: this number, see gateway/sync/ooapi_catalogue.py) and skips unchanged records; a new
+#: version makes the next sync map every record again.
+MAPPING_VERSION = 1
 
 #: Parents before children, so consumers see an offering before its cohorts.
 KINDS = (Qualification.kind, ProgrammeOffering.kind, Cohort.kind, Course.kind)
 
 _KEUZEDEEL = re.compile(r"^K\d{4}$")
 _HOUR_UNITS = ("sbu", "hour", "contacttime")
+
+
+def mapping_version() -> str:
+    """What, besides a record, decides what it maps to (part of the sync's record digests).
+
+    ``gateway.__version__``, :data:`MAPPING_VERSION` and a fingerprint of the canonical
+    catalogue model's JSON Schema, so a changed field invalidates what the sync remembers
+    even when nobody bumped a number (a changed rule still needs the bump).
+    """
+    return f"{gateway.__version__}+ooapi-v5-in.{MAPPING_VERSION}+model.{_model_fingerprint()}"
+
+
+@functools.cache
+def _model_fingerprint() -> str:
+    schemas = [cls.model_json_schema() for cls in (Qualification, ProgrammeOffering, Cohort,
+                                                  Course)]
+    return hashlib.blake2b(json.dumps(schemas, sort_keys=True).encode(),
+                           digest_size=8).hexdigest()
 
 
 def record(kind: str, document: dict[str, Any]) -> dict[str, Any]:

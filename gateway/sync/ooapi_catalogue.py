@@ -11,9 +11,24 @@
   store's content hash turns that into events for exactly what changed. It deletes
   nothing: OOAPI has no tombstones, so only a full sync can see that something is gone.
 
-Entities are written in batches as the pages arrive (parents first), so memory holds one
-program's offerings and the ids seen, not the catalogue. A failed run leaves what it
-wrote (real changes) but deletes nothing and does not move the last-sync time.
+Entities are written in batches as the pages arrive (parents first; a list's rest when it
+ends), so memory holds one program's offerings and the ids seen, not the catalogue. A
+failed run leaves what it wrote (real changes) but deletes nothing and does not move the
+last-sync time.
+
+**Unchanged records are skipped**: validating and mapping an unchanged catalogue again
+would cost most of a run. Per (tenant, source), :mod:`gateway.store.record_digests` keeps
+the digest of each raw record as last applied and the entities (kind, id, content hash)
+it became. The digest covers all the mapping reads: the record's items as received (a
+program with all its offerings, a course, an education specification), the tenant, the
+source name and ``ooapi_v5_in.mapping_version()``. A record with a remembered digest is
+neither validated, nor mapped, nor written; its entities count as present (for
+deletions) and unchanged. It is trusted only while the store holds each of its entities
+live with the remembered hash (one query per run), so an entity deleted or changed by any
+other path gets its record processed again. The memo is written after a successful run
+only, never for a record with a quarantined item (examined again every run). A full run's
+memo is complete (records gone from the source are forgotten); an incremental run reads
+programs with part of their offerings, so it remembers only courses and specifications.
 """
 
 from __future__ import annotations
@@ -30,18 +45,20 @@ from uuid import UUID
 import pydantic
 from sqlalchemy import select
 
-from gateway.adapters.ooapi.catalogue_source import OoapiCatalogueSource, Rejected
+from gateway.adapters.ooapi.catalogue_source import OoapiCatalogueSource, Rejected, SourceRecord
 from gateway.adapters.ooapi.client import OoapiClient
 from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
 from gateway.adapters.standards import Standards, standards_from_env
 from gateway.bootstrap import Gateway
 from gateway.domain import Cohort, Course, Entity, ProgrammeOffering, Qualification
+from gateway.domain.base import content_hash
 from gateway.domain.ids import entity_id
 from gateway.errors import GatewayError
-from gateway.mappings.ooapi_v5_in import KINDS, identify, to_canonical
+from gateway.mappings.ooapi_v5_in import KINDS, identify, mapping_version, to_canonical
 from gateway.settings import SourceConfig
 from gateway.store.entities import ApplyResult, EntityStore
 from gateway.store.quarantine import Quarantine
+from gateway.store.record_digests import MAX_RECORD_KEY, RecordDigest, RecordDigestStore
 from gateway.store.sync_state import SyncStateStore
 from gateway.store.tables import entities
 
@@ -96,11 +113,15 @@ class _Run:
     """The bookkeeping of one run."""
 
     report: CatalogueSyncReport
-    seen: dict[str, set[UUID]] = field(default_factory=dict)
-    keep: set[UUID] = field(default_factory=set)
+    #: Entity ids (as text, like the store's) present in the source, by kind, and spared.
+    seen: dict[str, set[str]] = field(default_factory=dict)
+    keep: set[str] = field(default_factory=set)
     uncertain: set[str] = field(default_factory=set)
     buffer: list[Entity] = field(default_factory=list)
     quarantined_before: set[str] = field(default_factory=set)
+    #: The memo after the run, by record key, and the keys to forget (quarantined).
+    memo: dict[str, RecordDigest] = field(default_factory=dict)
+    forget: set[str] = field(default_factory=set)
 
 
 class OoapiCatalogueSync:
@@ -119,6 +140,7 @@ class OoapiCatalogueSync:
         client_factory: builds the client of a source; tests may pass a fake transport.
         clock: the wall clock (UTC).
         batch_size: entities per store transaction.
+        digests: the memo of what each raw record became (default: in the store's engine).
     """
 
     def __init__(
@@ -126,6 +148,7 @@ class OoapiCatalogueSync:
         schemas: OoapiSchemas, *,
         client_factory: Callable[[SourceConfig], OoapiClient] = OoapiClient.for_source,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch_size: int = 500,
+        digests: RecordDigestStore | None = None,
     ) -> None:
         self.store = store
         self.quarantine = quarantine
@@ -134,6 +157,7 @@ class OoapiCatalogueSync:
         self.client_factory = client_factory
         self.clock = clock
         self.batch_size = batch_size
+        self.digests = digests or RecordDigestStore(store.engine, clock)
 
     @classmethod
     def for_gateway(cls, gateway: Gateway, **options: Any) -> OoapiCatalogueSync:
@@ -144,6 +168,7 @@ class OoapiCatalogueSync:
         """
         folder = gateway.settings.standards_dir
         standards = Standards(folder) if folder else standards_from_env()
+        options.setdefault("digests", RecordDigestStore(gateway.engine, gateway.clock))
         return cls(gateway.store, Quarantine(gateway.engine, clock=gateway.clock),
                    SyncStateStore(gateway.engine), ooapi_schemas(standards),
                    clock=gateway.clock, **options)
@@ -162,28 +187,70 @@ class OoapiCatalogueSync:
                                      "full" if full else "incremental",
                                      since.isoformat() if since else None)
         run = _Run(report, quarantined_before=self._quarantined(source))
+        previous = self.digests.load(source.tenant, source.name)
+        trusted = self.digests.holding(source.tenant, source.name, previous)
+
+        def known(key: str, digest: str) -> bool:
+            row = trusted.get(key)
+            return row is not None and row.digest == digest
+
+        salt = "\x1f".join((mapping_version(), source.tenant, source.name)).encode()
         with self.client_factory(source) as client:
-            reader = OoapiCatalogueSource(client, self.schemas, since=since)
+            reader = OoapiCatalogueSource(client, self.schemas, since=since, salt=salt,
+                                          known=known)
             try:
-                for item in reader.records():
-                    if isinstance(item, Rejected):
-                        self._reject(source, run, item)
-                    else:
-                        self._map(source, run, item)
-                    if len(run.buffer) >= self.batch_size:
-                        self._flush(run)
-                self._flush(run)
+                for section in reader.sections():
+                    for item in section:
+                        if item.known and item.key is not None:  # known() found it trusted
+                            self._unchanged(run, trusted[item.key])
+                        else:
+                            self._examine(source, run, item,
+                                          remember=full or item.kind != "program")
+                        if len(run.buffer) >= self.batch_size:
+                            self._flush(run)
+                    self._flush(run)  # a list is done: write it before reading the next
             finally:
                 report.fetched = reader.fetched
         if full:
             self._delete_missing(source, run)
+        self.digests.save(source.tenant, source.name, run.memo, previous=previous,
+                          complete=full, forget=run.forget)
         self.states.record(source.tenant, source.name, started_at=started, full=full,
                            report=report.as_dict(), now=self.clock())
         log.info("sync %s", report.line())
         return report
 
     # -- one record ---------------------------------------------------------------------
-    def _map(self, source: SourceConfig, run: _Run, raw: dict[str, Any]) -> None:
+    def _unchanged(self, run: _Run, row: RecordDigest) -> None:
+        """A record as last applied: its entities are present and unchanged, nothing else."""
+        for kind, ident, _ in row.entities:
+            run.seen.setdefault(kind, set()).add(ident)
+        run.report.unchanged += len(row.entities)
+        run.memo[row.record] = row
+
+    def _examine(self, source: SourceConfig, run: _Run, item: SourceRecord, *,
+                 remember: bool) -> None:
+        """Map and quarantine a record's parts; remember it only when all of it went well."""
+        produced: list[Entity] = []
+        clean = not item.rejected
+        for raw in item.records:
+            mapped = self._map(source, run, raw)
+            clean = clean and mapped is not None
+            produced.extend(mapped or [])
+        for bad in item.rejected:
+            self._reject(source, run, bad)
+        key = item.key
+        if key is None or len(key) > MAX_RECORD_KEY:
+            return
+        if not clean:
+            run.forget.add(key)
+            run.memo.pop(key, None)
+        elif remember and key not in run.forget:
+            run.memo[key] = RecordDigest(key, item.digest, tuple(
+                (e.kind, str(e.id), content_hash(e.snapshot())) for e in produced))
+
+    def _map(self, source: SourceConfig, run: _Run, raw: dict[str, Any]) -> list[Entity] | None:
+        """The record's entities, buffered for the store; None when it was quarantined."""
         try:
             mapped = to_canonical(source.tenant, source.name, raw)
         except pydantic.ValidationError as exc:
@@ -191,15 +258,16 @@ class OoapiCatalogueSync:
             self._put(source, run, str(raw.get("kind")), raw, str(exc),
                       "/" + "/".join(str(p) for p in loc))
             self._keep(source, run, raw, str(raw.get("kind")))
-            return
+            return None
         except GatewayError as exc:  # SkippableRecordError, ValidationError
             self._put(source, run, str(raw.get("kind")), raw, exc.message,
                       str(getattr(exc, "path", "")))
             self._keep(source, run, raw, str(raw.get("kind")))
-            return
+            return None
         for entity in mapped:
-            run.seen.setdefault(entity.kind, set()).add(entity.id)
+            run.seen.setdefault(entity.kind, set()).add(str(entity.id))
         run.buffer.extend(mapped)
+        return mapped
 
     def _reject(self, source: SourceConfig, run: _Run, item: Rejected) -> None:
         shown = "; ".join(f"{e.pointer or '/'}: {e.message}" for e in item.errors[:5])
@@ -219,7 +287,7 @@ class OoapiCatalogueSync:
         if pairs is None:
             run.uncertain.update(kinds)
             return
-        run.keep.update(entity_id(source.tenant, source.name, k, sid) for k, sid in pairs)
+        run.keep.update(str(entity_id(source.tenant, source.name, k, sid)) for k, sid in pairs)
 
     def _put(self, source: SourceConfig, run: _Run, kind: str, raw: Any, reason: str,
              path: str) -> None:
@@ -249,16 +317,16 @@ class OoapiCatalogueSync:
                             "no %s deleted this run", source.tenant, source.name, kind, kind)
                 continue
             present = run.seen.get(kind, set()) | run.keep
-            gone = [i for i in self._live(source, kind) if i not in present]
+            gone = [UUID(i) for i in self._live(source, kind) if i not in present]
             if gone:
                 run.report.add(self.store.delete(source.tenant, gone))
 
-    def _live(self, source: SourceConfig, kind: str) -> Iterable[UUID]:
+    def _live(self, source: SourceConfig, kind: str) -> Iterable[str]:
         query = select(entities.c.id).where(
             entities.c.tenant == source.tenant, entities.c.kind == kind,
             entities.c.source_system == source.name, entities.c.deleted.is_(False))
         with self.store.engine.connect() as conn:
-            return [UUID(i) for i in conn.execute(query).scalars()]
+            return list(conn.execute(query).scalars())
 
 
 def _fingerprint(kind: str, payload: str) -> str:

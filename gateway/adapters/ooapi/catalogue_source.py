@@ -1,18 +1,28 @@
-"""The catalogue of an OOAPI v5 endpoint as mapping records, each item schema-checked first.
+"""The catalogue of an OOAPI v5 endpoint as whole records, each item schema-checked first.
 
 Reads, in the order consumers should see them (parents first):
 
-1. ``/education-specifications`` -> ``educationSpecification`` records (qualifications);
+1. ``/education-specifications`` -> an ``educationSpecification`` record each
+   (qualifications);
 2. ``/programs`` and, per program, ``/programs/{programId}/offerings`` -> one ``program``
    record per program with its offerings (the shape :mod:`gateway.mappings.ooapi_v5_in`
    maps to programme offerings and cohorts); one program's offerings are in memory at a
    time;
-3. ``/courses`` -> ``course`` records (modules and keuzedelen).
+3. ``/courses`` -> a ``course`` record each (modules and keuzedelen).
 
-Every item is validated against its official schema (``Program``, ``ProgramOffering``,
-...) before it joins a record. An item that fails comes out as :class:`Rejected` with its
-raw payload and the schema errors, plus, when it can be told, the record it would have
-been part of, so the sync keeps the last good version of what it stands for.
+Each comes out as one :class:`SourceRecord` carrying its key (``<kind>/<id>``) and the
+digest of everything the mapping reads for it: the items as received (a program with all
+its offerings), plus the caller's ``salt``. A caller that remembers what a digest became
+(the sync's memo) may answer ``known``: then nothing of the record is validated or built,
+which is most of the cost of an unchanged catalogue. The digest is a BLAKE2b of the
+items' JSON as parsed (``json.dumps`` without sorting: the same bytes parse to the same key
+order), so it costs one serialisation, not a validation.
+
+Otherwise every item is validated against its official schema (``Program``,
+``ProgramOffering``, ...) before it joins a mapping record. An item that fails comes out
+in ``rejected`` as :class:`Rejected` with its raw payload and the schema errors, plus,
+when it can be told, the mapping record it would have been part of, so the sync keeps the
+last good version of what it stands for.
 
 OOAPI v5 has no change feed: its ``since`` parameter (on offering lists only) filters on
 the start of the offering's academic session. A full read asks for every offering
@@ -21,8 +31,10 @@ the start of the offering's academic session. A full read asks for every offerin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -31,7 +43,8 @@ from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.ooapi.schema_errors import SchemaError
 from gateway.mappings.ooapi_v5_in import program_records, record
 
-__all__ = ["ALL_OFFERINGS_SINCE", "OoapiCatalogueSource", "Rejected"]
+__all__ = ["ALL_OFFERINGS_SINCE", "OoapiCatalogueSource", "Rejected", "SourceRecord",
+           "record_digest"]
 
 #: ``since`` of a full read: OOAPI shows only future offerings unless asked otherwise.
 ALL_OFFERINGS_SINCE = date(1900, 1, 1)
@@ -53,80 +66,146 @@ class Rejected:
     record_kind: str
 
 
+@dataclass(frozen=True)
+class SourceRecord:
+    """One whole record as read: map ``records``, quarantine ``rejected``, unless ``known``."""
+
+    #: ``program``, ``course`` or ``educationSpecification``.
+    kind: str
+    #: ``<kind>/<id>``, the same in every run; None when the record has no usable id.
+    key: str | None
+    #: The digest of everything the mapping reads for the record (see the module docstring).
+    digest: str
+    #: Mapping records of its valid items (a program's may hold orphan offerings too).
+    records: list[dict[str, Any]] = field(default_factory=list)
+    #: Its items that failed their schema.
+    rejected: list[Rejected] = field(default_factory=list)
+    #: The caller knew the digest: nothing was validated, ``records`` is empty.
+    known: bool = False
+
+
+def record_digest(salt: bytes, kind: str, documents: list[Any]) -> str:
+    """BLAKE2b (256 bits, hex) of ``salt``, the record kind and its documents as parsed."""
+    digest = hashlib.blake2b(salt, digest_size=32)
+    digest.update(b"\x1f" + kind.encode())
+    for document in documents:
+        digest.update(b"\x1e" + json.dumps(document).encode())
+    return digest.hexdigest()
+
+
 class OoapiCatalogueSource:
     """Streams the catalogue records of one endpoint.
 
     Example::
 
         source = OoapiCatalogueSource(client, ooapi_schemas(standards), since=None)
-        for item in source.records():
-            if isinstance(item, Rejected): quarantine(item)
-            else: map(item)
+        for section in source.sections():
+            for item in section:
+                if item.known: ...                  # unchanged since it was last applied
+                for bad in item.rejected: quarantine(bad)
+                for record in item.records: map(record)
 
     Args:
         client: the endpoint's client.
         schemas: the official OOAPI schemas.
         since: the ``since`` of offering requests; None reads every offering.
+        salt: whatever else decides what the records become (the caller's mapping version,
+            tenant, source); part of every digest.
+        known: ``known(key, digest)`` is true when the caller remembers what a record with
+            that digest became; such a record is neither validated nor built.
     """
 
     def __init__(self, client: OoapiClient, schemas: OoapiSchemas, *,
-                 since: date | None = None) -> None:
+                 since: date | None = None, salt: bytes = b"",
+                 known: Callable[[str, str], bool] = lambda key, digest: False) -> None:
         self.client = client
         self.schemas = schemas
         self.since = since or ALL_OFFERINGS_SINCE
+        self.salt = salt
+        self.known = known
         #: Items read from the endpoint so far, valid or not.
         self.fetched = 0
 
-    def records(self) -> Iterator[dict[str, Any] | Rejected]:
-        """Every record and rejected item, parents first (see the module docstring)."""
-        yield from self._simple("/education-specifications", "educationSpecification",
-                                "educationSpecificationId")
-        yield from self._programs()
-        yield from self._simple("/courses", "course", "courseId")
+    def sections(self) -> list[Iterator[SourceRecord]]:
+        """The records list by list, parents first; nothing is requested before iterating.
 
-    def _checked(self, path_template: str, path: str,
-                 params: dict[str, str | int] | None = None) -> Iterator[tuple[Any, list[
-                     SchemaError], str]]:
+        A caller that writes in batches writes each list's rest when it ends, so a failure
+        in a later list does not take the earlier lists' changes with it.
+        """
+        return [self._simple("/education-specifications", "educationSpecification",
+                             "educationSpecificationId"),
+                self._programs(),
+                self._simple("/courses", "course", "courseId")]
+
+    def _items(self, path: str, params: dict[str, str | int] | None = None) -> Iterator[Any]:
+        for item in self.client.items(path, params):
+            self.fetched += 1
+            yield item
+
+    def _schema(self, path_template: str) -> str:
         schema = self.schemas.item_schema_name(path_template)
         if schema is None:  # pragma: no cover - the paths above are all official lists
             raise AssertionError(f"{path_template} is not a paged list of OOAPI v5")
-        for item in self.client.items(path, params):
-            self.fetched += 1
-            yield item, self.schemas.validate(schema, item), schema
+        return schema
 
-    def _simple(self, path: str, kind: str, id_field: str) -> Iterator[
-            dict[str, Any] | Rejected]:
-        for item, errors, schema in self._checked(path, path):
-            if not errors:
-                yield record(kind, item)
+    def _simple(self, path: str, kind: str, id_field: str) -> Iterator[SourceRecord]:
+        schema = self._schema(path)
+        for item in self._items(path):
+            ident = item.get(id_field) if isinstance(item, dict) else None
+            key = _key(kind, ident)
+            digest = record_digest(self.salt, kind, [item])
+            if key is not None and self.known(key, digest):
+                yield SourceRecord(kind, key, digest, known=True)
                 continue
-            known = isinstance(item, dict) and isinstance(item.get(id_field), str)
-            yield Rejected(schema, item, errors, record(kind, item) if known else None, kind)
+            errors = self.schemas.validate(schema, item)
+            if not errors:
+                yield SourceRecord(kind, key, digest, [record(kind, item)])
+                continue
+            stands_for = record(kind, item) if isinstance(ident, str) else None
+            yield SourceRecord(kind, key, digest,
+                               rejected=[Rejected(schema, item, errors, stands_for, kind)])
 
-    def _programs(self) -> Iterator[dict[str, Any] | Rejected]:
-        for program, errors, schema in self._checked("/programs", "/programs"):
+    def _programs(self) -> Iterator[SourceRecord]:
+        schema, offering_schema = self._schema("/programs"), self._schema(_PROGRAM_OFFERINGS)
+        for program in self._items("/programs"):
             pid = program.get("programId") if isinstance(program, dict) else None
             if not isinstance(pid, str) or not pid:
-                yield Rejected(schema, program, errors or [_no_id()], None, "program")
+                errors = self.schemas.validate(schema, program) or [_no_id()]
+                yield SourceRecord("program", None, record_digest(self.salt, "program", [program]),
+                                   rejected=[Rejected(schema, program, errors, None, "program")])
                 continue
-            offerings: list[dict[str, Any]] = []
-            rejected: list[Rejected] = []
             path = resource_path("programs", pid, "offerings")
-            for offering, problems, kind in self._checked(
-                    _PROGRAM_OFFERINGS, path, {"since": self.since.isoformat()}):
-                if not problems:
-                    offerings.append(offering)
-                    continue
-                known = isinstance(offering, dict) and bool(offering.get("offeringId"))
-                rejected.append(Rejected(kind, offering, problems,
-                                         _program_record(program, [offering]) if known else None,
-                                         "program"))
-            if errors:  # the program is bad: its offerings cannot be mapped without it
-                yield Rejected(schema, program, errors, _program_record(program, offerings),
-                               "program")
-            else:
-                yield from program_records([program], offerings)
-            yield from rejected
+            offerings = list(self._items(path, {"since": self.since.isoformat()}))
+            key = f"program/{pid}"
+            digest = record_digest(self.salt, "program", [program, *offerings])
+            if self.known(key, digest):
+                yield SourceRecord("program", key, digest, known=True)
+                continue
+            yield self._program(program, offerings, key, digest, schema, offering_schema)
+
+    def _program(self, program: dict[str, Any], offerings: list[Any], key: str,
+                 digest: str, schema: str, offering_schema: str) -> SourceRecord:
+        errors = self.schemas.validate(schema, program)
+        valid: list[dict[str, Any]] = []
+        rejected: list[Rejected] = []
+        for offering in offerings:
+            problems = self.schemas.validate(offering_schema, offering)
+            if not problems:
+                valid.append(offering)
+                continue
+            known = isinstance(offering, dict) and bool(offering.get("offeringId"))
+            rejected.append(Rejected(offering_schema, offering, problems,
+                                     _program_record(program, [offering]) if known else None,
+                                     "program"))
+        if errors:  # the program is bad: its offerings cannot be mapped without it
+            rejected.insert(0, Rejected(schema, program, errors,
+                                        _program_record(program, valid), "program"))
+            return SourceRecord("program", key, digest, rejected=rejected)
+        return SourceRecord("program", key, digest, program_records([program], valid), rejected)
+
+
+def _key(kind: str, ident: Any) -> str | None:
+    return f"{kind}/{ident}" if isinstance(ident, str) and ident else None
 
 
 def _program_record(program: dict[str, Any], offerings: list[Any]) -> dict[str, Any]:
