@@ -36,6 +36,7 @@ bench: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python -m gateway.events.schema_files --write schemas/
+	$(BIN)/python -m gateway.api.intake_openapi --write schemas/
 
 clean:
 	rm -rf $(VENV) .demo reports

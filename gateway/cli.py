@@ -34,6 +34,9 @@ dlq_app = typer.Typer(help="Inspect quarantined records and dead-letter entries.
                       no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(clients_app, name="clients")
+intake_app = typer.Typer(help="Applications (aanmelden) received by the intake API.",
+                         no_args_is_help=True)
+app.add_typer(intake_app, name="intake")
 rio_app = typer.Typer(help="DUO's RIO: deliver the catalogue, compare with RIO.",
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
@@ -163,13 +166,18 @@ def sync(
     tenant: str,
     source: str,
     full: Annotated[bool, typer.Option("--full", help="full sync: also finds deletions")] = False,
+    enrolment: Annotated[bool, typer.Option(
+        "--enrolment", help="also pull persons and associations (after the catalogue)")] = False,
 ) -> None:
     """Sync one configured source of a tenant now (incremental unless --full)."""
     from gateway.sync.scheduler import run_sync
 
     with built_gateway() as gateway:
-        report = run_sync(gateway, tenant, source, full=full)
-        typer.echo(report.line())
+        typer.echo(run_sync(gateway, tenant, source, full=full).line())
+        if enrolment:
+            from gateway.sync.ooapi_enrolment import run_enrolment_sync
+
+            typer.echo(run_enrolment_sync(gateway, tenant, source, full=full).line())
 
 
 @app.command()
@@ -237,6 +245,17 @@ def rio_diff(tenant: str) -> None:
         typer.echo(line)
     if not diff.in_sync:
         raise typer.Exit(1)
+
+
+@intake_app.command("forward")
+def intake_forward(tenant: str) -> None:
+    """Forward the tenant's pending applications to its SIS (mbo profile) now."""
+    from gateway.sync.intake_forwarding import IntakeForwarding
+
+    standards = _standards()
+    with built_gateway() as gateway:
+        typer.echo(IntakeForwarding(gateway, tenant, standards=standards).run_until_idle()
+                   .line())
 
 
 @events_app.command("tail")

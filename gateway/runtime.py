@@ -11,9 +11,26 @@ from gateway.bootstrap import Gateway, bootstrap
 from gateway.settings import Settings
 from gateway.store.migrate import upgrade
 
-__all__ = ["relay_only", "serve", "start_relay_thread"]
+__all__ = ["relay_only", "serve", "start_housekeeping", "start_relay_thread"]
 
 log = logging.getLogger(__name__)
+
+
+def _returning_server_class() -> type:
+    import uvicorn
+
+    class ReturningServer(uvicorn.Server):
+        """Stops on SIGTERM/SIGINT and *returns*.
+
+        Plain uvicorn re-raises the signal after its shutdown, which ends the process before
+        the gateway stops its workers and closes its connections.
+        """
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return ReturningServer
 
 
 def start_relay_thread(gateway: Gateway, stop: threading.Event) -> threading.Thread | None:
@@ -32,7 +49,9 @@ def serve(
 ) -> None:
     import uvicorn
 
+    from gateway.adapters.standards import Standards
     from gateway.api.app import create_app
+    from gateway.sync.intake_forwarding import start_intake_forwarding
     from gateway.sync.rio_commands import start_rio_delivery
     from gateway.sync.scheduler import SyncScheduler
 
@@ -43,6 +62,11 @@ def serve(
     relay = start_relay_thread(gateway, stop)
     workers = SyncScheduler(gateway).start(stop)
     workers += start_rio_delivery(gateway, stop, interval=settings.rio_delivery_interval)
+    if settings.standards_dir is not None:
+        workers += start_intake_forwarding(gateway, Standards(settings.standards_dir), stop,
+                                           interval=settings.intake_forward_interval)
+    workers.append(start_housekeeping(gateway, stop))
+    _ReturningServer = _returning_server_class()  # noqa: N806 - a class
     config = uvicorn.Config(
         create_app(gateway),
         host=host or settings.http_host,
@@ -51,12 +75,34 @@ def serve(
         access_log=False,  # request lines may carry ids in paths; our metrics count them
     )
     try:
-        uvicorn.Server(config).run()
+        _ReturningServer(config).run()
     finally:
         stop.set()
         for thread in [t for t in (relay, *workers) if t is not None]:
             thread.join(timeout=10)
         gateway.close()
+
+
+def start_housekeeping(
+    gateway: Gateway, stop: threading.Event, *, interval: float = 3600.0
+) -> threading.Thread:
+    """Purge expired idempotency keys every ``interval`` seconds until ``stop`` is set."""
+    from gateway.store.idempotency import IdempotencyStore
+
+    keys = IdempotencyStore(gateway.engine, clock=gateway.clock)
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                purged = keys.purge_expired()
+            except Exception as exc:  # noqa: BLE001 - housekeeping must not stop serving
+                log.warning("housekeeping failed: %s", type(exc).__name__)
+            else:
+                log.info("housekeeping: %d expired idempotency keys purged", purged)
+
+    thread = threading.Thread(target=loop, name="housekeeping", daemon=True)
+    thread.start()
+    return thread
 
 
 def relay_only(settings: Settings) -> None:

@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     run_relay: bool = True
     #: Seconds between deliveries of catalogue changes to RIO by ``gateway serve``.
     rio_delivery_interval: float = Field(default=30.0, gt=0, le=86_400)
+    #: Seconds between forwarding runs of accepted applications to the SIS.
+    intake_forward_interval: float = Field(default=10.0, gt=0, le=86_400)
 
     # HTTP
     http_host: str = "127.0.0.1"

@@ -17,7 +17,18 @@ from gateway import __version__
 from gateway.api.auth.bearer import Authenticator
 from gateway.api.limits import BodySizeLimitMiddleware
 from gateway.api.problems import CatchAllMiddleware, install_problem_handlers
-from gateway.api.routers import events, health, metrics, oauth, ooapi, schemas
+from gateway.api.routers import (
+    audit,
+    events,
+    health,
+    intake,
+    metrics,
+    oauth,
+    ooapi,
+    ooapi_mbo,
+    personal_data,
+    schemas,
+)
 from gateway.api.routers.metrics import HttpMetrics, HttpMetricsMiddleware
 from gateway.bootstrap import Gateway
 
@@ -58,6 +69,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
 
     for router in (health.router, metrics.router, oauth.router, events.router,
-                   schemas.router, ooapi.router):
+                   schemas.router, ooapi.router, personal_data.router,
+                   audit.router, intake.router, ooapi_mbo.router):
         app.include_router(router)
     return app

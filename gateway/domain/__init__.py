@@ -2,7 +2,7 @@
 
 from gateway.domain.base import Domain, Entity, SourceRef, content_hash
 from gateway.domain.catalogue import Cohort, Course, ProgrammeOffering, Qualification
-from gateway.domain.enrolment import Application, Enrolment, EnrolmentState
+from gateway.domain.enrolment import Application, Enrolment, EnrolmentState, Participation
 from gateway.domain.ids import entity_id, event_id
 from gateway.domain.person import Person, PersonalData
 from gateway.domain.rostering import Group, Membership, TimetableActivity
@@ -18,6 +18,7 @@ ENTITY_TYPES: dict[str, type[Entity]] = {
         Person,
         Application,
         Enrolment,
+        Participation,
         Group,
         Membership,
         TimetableActivity,
@@ -35,6 +36,7 @@ __all__ = [
     "Entity",
     "Group",
     "Membership",
+    "Participation",
     "Person",
     "PersonalData",
     "ProgrammeOffering",

@@ -13,7 +13,19 @@ from gateway.domain.base import Domain, Entity
 from gateway.domain.values import check_order
 from gateway.errors import TransitionError
 
-__all__ = ["Application", "Enrolment", "EnrolmentState", "allowed_transitions", "transition"]
+__all__ = [
+    "APPLICATION_STATES",
+    "ENROLMENT_STATES",
+    "FINAL_STATES",
+    "Application",
+    "Enrolment",
+    "EnrolmentState",
+    "Participation",
+    "ParticipationKind",
+    "ParticipationRole",
+    "allowed_transitions",
+    "transition",
+]
 
 
 class EnrolmentState(StrEnum):
@@ -42,6 +54,16 @@ _TRANSITIONS: dict[EnrolmentState, frozenset[EnrolmentState]] = {
 }
 
 
+#: States an application can be in; from ``accepted`` on, the enrolment takes over.
+APPLICATION_STATES = frozenset({_S.RECEIVED, _S.IN_REVIEW, _S.ACCEPTED, _S.REJECTED,
+                                _S.WITHDRAWN})
+#: States an enrolment can be in (it may start as an accepted application's follow-up).
+ENROLMENT_STATES = frozenset({_S.ACCEPTED, _S.WITHDRAWN, _S.ENROLLED, _S.INTERRUPTED,
+                              _S.ENDED})
+#: States nothing leaves.
+FINAL_STATES = frozenset(s for s, targets in _TRANSITIONS.items() if not targets)
+
+
 def allowed_transitions(state: EnrolmentState) -> frozenset[EnrolmentState]:
     return _TRANSITIONS[state]
 
@@ -50,14 +72,17 @@ def transition(current: EnrolmentState, target: EnrolmentState) -> EnrolmentStat
     """Return ``target`` when the machine allows it; staying in a state is always allowed.
 
     Raises:
-        TransitionError: the machine does not allow ``current -> target``.
+        TransitionError: the machine does not allow ``current -> target``; its context
+            holds ``from_state``, ``to_state`` and ``allowed`` (sorted state values), so an
+            API can name them without parsing the message.
     """
     if target is current or target in _TRANSITIONS[current]:
         return target
-    allowed = ", ".join(sorted(_TRANSITIONS[current])) or "none (final state)"
+    targets = sorted(s.value for s in _TRANSITIONS[current])
+    allowed = ", ".join(targets) or "none (final state)"
     raise TransitionError(
         f"transition {current.value} -> {target.value} is not allowed; allowed: {allowed}",
-        path="/state",
+        path="/state", from_state=current.value, to_state=target.value, allowed=targets,
     )
 
 
@@ -97,5 +122,57 @@ class Enrolment(Entity):
 
     @model_validator(mode="after")
     def _dates(self) -> Enrolment:
+        check_order(self.start_date, self.end_date, "end_date")
+        return self
+
+
+class ParticipationKind(StrEnum):
+    """What a participation is in: OOAPI's offering types."""
+
+    PROGRAMME = "programme"
+    COURSE = "course"
+    COMPONENT = "component"
+
+
+class ParticipationRole(StrEnum):
+    """The role of the person (OOAPI ``associationRole``)."""
+
+    STUDENT = "student"
+    LECTURER = "lecturer"
+    TEACHING_ASSISTANT = "teaching_assistant"
+    COORDINATOR = "coordinator"
+    GUEST = "guest"
+    INVIGILATOR = "invigilator"
+    ASSESSOR = "assessor"
+
+
+class Participation(Entity):
+    """A person's association with a course or component offering, such as a student's
+    registration for an exam session, or with a programme in a role other than student.
+
+    A student's programme association is the enrolment itself (:class:`Enrolment`); this
+    is everything finer. Its state follows the same machine.
+    """
+
+    kind: ClassVar[str] = "participation"
+    domain: ClassVar[Domain] = Domain.ENROLMENT
+    summary: ClassVar[str] = (
+        "A person's participation in a course or component offering (e.g. an exam "
+        "registration), or in a programme in a role other than student.")
+
+    person_id: UUID
+    offering_id: UUID
+    offering_kind: ParticipationKind
+    role: ParticipationRole = ParticipationRole.STUDENT
+    state: EnrolmentState = EnrolmentState.ENROLLED
+    start_date: date | None = None
+    end_date: date | None = None
+    #: The enrolment (programme association) this participation belongs to, if known.
+    enrolment_id: UUID | None = None
+    #: Which attempt this is (exams), from 1.
+    attempt: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Participation:
         check_order(self.start_date, self.end_date, "end_date")
         return self

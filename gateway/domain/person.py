@@ -21,6 +21,11 @@ class Person(Entity):
 
     #: ECK iD (Educatieve Content Keten identifier) where the source provides one.
     eck_id: str | None = Field(default=None, max_length=256, pattern=r"^https://ketenid\.nl/")
+    #: Counts the changes of the person's personal data (1 = as first stored), so that a
+    #: consumer learns that it changed without seeing it. A counter, not a hash: a hash of
+    #: names and a birth date could be reversed by trying candidates. Set by
+    #: ``gateway.store.persons.PersonStore``; None when no personal data is stored.
+    personal_data_version: int | None = Field(default=None, ge=1)
 
 
 class PersonalData(BaseModel):

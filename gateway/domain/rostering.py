@@ -19,6 +19,7 @@ __all__ = [
     "GroupKind",
     "Membership",
     "MembershipRole",
+    "MembershipState",
     "TimetableActivity",
 ]
 
@@ -52,6 +53,19 @@ class Group(Entity):
 class MembershipRole(StrEnum):
     STUDENT = "student"
     TEACHER = "teacher"
+    # The finer roles of OOAPI's ``membershipRole`` (its ``lecturer`` is ``teacher``).
+    TEACHING_ASSISTANT = "teaching_assistant"
+    COORDINATOR = "coordinator"
+    GUEST = "guest"
+    INVIGILATOR = "invigilator"
+    ASSESSOR = "assessor"
+
+
+class MembershipState(StrEnum):
+    """OOAPI ``membershipState``: a cancelled membership is kept, as the source keeps it."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
 
 
 class Membership(Entity):
@@ -64,6 +78,7 @@ class Membership(Entity):
     role: MembershipRole = MembershipRole.STUDENT
     start_date: date | None = None
     end_date: date | None = None
+    state: MembershipState = MembershipState.ACTIVE
 
     @model_validator(mode="after")
     def _ordered(self) -> Membership:

@@ -151,6 +151,33 @@ class EntityStore:
         with self.engine.begin() as conn:
             return self._delete(conn, tenant, list(ids))
 
+    # -- writing on the caller's transaction -------------------------------------------
+    def upsert_in(self, conn: Connection, items: Iterable[Entity]) -> ApplyResult:
+        """Like :meth:`upsert`, on the caller's open transaction.
+
+        For stores that write rows of their own atomically with the entities (a person's
+        personal data, the documents of a profile). The caller commits, and retries an
+        ``IntegrityError`` (a concurrent insert of the same new id) as :meth:`upsert` does.
+        """
+        return self._upsert(conn, list(items))
+
+    def delete_in(self, conn: Connection, tenant: str, ids: Iterable[UUID]) -> ApplyResult:
+        """Like :meth:`delete`, on the caller's open transaction."""
+        return self._delete(conn, tenant, list(ids))
+
+    def get_in(
+        self, conn: Connection, tenant: str, entity: UUID, *, lock: bool = False
+    ) -> StoredEntity | None:
+        """The stored row of ``entity`` (deleted ones included), read on the caller's
+        transaction; ``lock`` holds the row until commit on PostgreSQL, so a state check
+        and the write that depends on it cannot interleave with another writer's."""
+        query = select(entities).where(entities.c.tenant == tenant,
+                                       entities.c.id == str(entity))
+        if lock and self._lock_rows:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        return None if row is None else _stored(row)
+
     def _existing(self, conn: Connection, tenant: str, ids: Sequence[str]) -> dict[str, Any]:
         """Version, hash and provenance of the stored rows (locked on PostgreSQL).
 

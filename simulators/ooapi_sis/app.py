@@ -10,16 +10,18 @@
   ``/organizations`` (and ``/{id}``), ``/academic-sessions`` (and ``/{id}``);
   lists page, sort and filter as :mod:`.listing` says; ``consumer=<key>`` keeps only that
   consumer's entries in each ``consumers`` array;
-- ``POST /_simulator/mutate?count=N``: the school changes N things (answers what changed).
+- ``POST /_simulator/mutate?count=N``: the school changes N things (answers what changed);
+- with a ``school`` (:class:`~.population.SisSchool`): its persons, associations and
+  groups (:mod:`.population_app`), ``PUT /associations/{associationId}`` and
+  ``PUT /persons/{personId}`` checked against the mbo profile, and more kinds of change
+  (:mod:`.population_writes`).
 
 Errors are OOAPI ``Problem`` documents (``application/problem+json``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,15 +33,23 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simulators.ooapi_sis.generator import SisCatalogue
-from simulators.ooapi_sis.listing import BadQuery, page_of, parse_query, sorted_items
+from simulators.ooapi_sis.listing import (
+    BadQuery,
+    for_consumer,
+    page_of,
+    parse_query,
+    sorted_items,
+)
+from simulators.ooapi_sis.population import SisSchool
+from simulators.ooapi_sis.population_app import population_routes
+from simulators.ooapi_sis.population_writes import RequestCheck, SchoolWrites
+from simulators.ooapi_sis.responses import checked_id, guard, json_response, problem
 from simulators.ooapi_sis.tokens import TokenIssuer
 
 __all__ = ["create_sis_app"]
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-           405: "Method Not Allowed", 500: "Internal Server Error"}
 
 
 @dataclass(frozen=True)
@@ -51,18 +61,6 @@ class _List:
     sorts: tuple[str, ...]
     default_sort: str
     dated: bool = False
-
-
-def _json(doc: Any, status: int = 200, media: str = "application/json") -> Response:
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status, media_type=media)
-
-
-def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    response = _json({"status": str(status), "title": _TITLES.get(status, "Error"),
-                      "detail": detail}, status, "application/problem+json")
-    response.headers.update(headers or {})
-    return response
 
 
 def _children(kind: str) -> Callable[[SisCatalogue, dict[str, str]], Iterable[Doc]]:
@@ -108,42 +106,31 @@ _ITEMS = {
 }
 
 
-def _for_consumer(doc: Doc, consumer: str | None) -> Doc:
-    if consumer is None or "consumers" not in doc:
-        return doc
-    kept = [e for e in doc["consumers"] if e.get("consumerKey") == consumer]
-    view = {k: v for k, v in doc.items() if k != "consumers"}
-    if kept:
-        view["consumers"] = kept
-    return view
-
-
-def create_sis_app(catalogue: SisCatalogue, *, client_id: str, client_secret: str) -> Starlette:
+def create_sis_app(
+    catalogue: SisCatalogue, *, client_id: str, client_secret: str,
+    school: SisSchool | None = None, check: RequestCheck | None = None,
+) -> Starlette:
     """The ASGI app serving ``catalogue`` (see the module docstring).
 
     Args:
         catalogue: the generated catalogue; ``/_simulator/mutate`` changes it in place.
         client_id: the one client that may ask for a token.
         client_secret: its secret.
+        school: the school's population (persons, associations, groups), built on
+            ``catalogue``; without it the SIS serves its catalogue only.
+        check: validates pushed bodies against the mbo profile (see
+            :mod:`.population_writes`); without it ``PUT`` is answered 405.
     """
     issuer = TokenIssuer(client_id, client_secret)
+    writes = SchoolWrites(school, check) if school is not None else None
     cache: dict[tuple[Any, ...], list[Doc]] = {}
 
     def guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> Response:
-            if not issuer.authorized(request):
-                return problem(401, "a valid bearer token is required",
-                               {"WWW-Authenticate": 'Bearer realm="ooapi-sis"'})
-            try:
-                with catalogue.lock:
-                    return handler(request)
-            except BadQuery as exc:
-                return problem(400, str(exc))
-        return endpoint
+        return guard(issuer, catalogue.lock, handler)
 
     def listing(template: str, spec: _List) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
-            path = {k: _checked_id(v) for k, v in request.path_params.items()}
+            path = {k: checked_id(v) for k, v in request.path_params.items()}
             query = parse_query(request.query_params, sorts=spec.sorts,
                                 default_sort=spec.default_sort, dated=spec.dated,
                                 today=catalogue.today)
@@ -152,37 +139,43 @@ def create_sis_app(catalogue: SisCatalogue, *, client_id: str, client_secret: st
                 if len(cache) > 256 or any(k[-1] != catalogue.version for k in cache):
                     cache.clear()
                 cache[key] = sorted_items(spec.items(catalogue, path), query, spec.id_key)
-            return _json(page_of(cache[key], query, lambda d: _for_consumer(d, query.consumer)))
+            return json_response(page_of(cache[key], query,
+                                         lambda d: for_consumer(d, query.consumer)))
         return handler
 
     def item(collection: str, param: str) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
-            ident = _checked_id(request.path_params[param])
+            ident = checked_id(request.path_params[param])
             doc = getattr(catalogue, collection).get(ident)
             if doc is None:
                 raise HTTPException(404, f"no {param[:-2]} {ident}")
-            return _json(_for_consumer(doc, request.query_params.get("consumer") or None))
+            return json_response(for_consumer(doc, request.query_params.get("consumer") or None))
         return handler
 
     def service(request: Request) -> Response:
-        return _json(catalogue.service)
+        return json_response(catalogue.service)
 
     def mutate(request: Request) -> Response:
-        try:
-            count = int(request.query_params.get("count", "1"))
-        except ValueError:
-            raise BadQuery("count must be an integer") from None
-        if not 1 <= count <= 10_000:
-            raise BadQuery("count must be between 1 and 10000")
-        changes = catalogue.mutate(count)
+        params = request.query_params
+        changes: list[str] = []
+        if "count" in params or writes is None or not writes.asks_for_changes(params):
+            changes += catalogue.mutate(_count(params.get("count", "1"), "count"))
+        if writes is not None:
+            changes += writes.mutate(params)
         log.info("simulated SIS: %d changes", len(changes))
-        return _json({"version": catalogue.version, "changes": changes})
+        versions = {"version": catalogue.version}
+        if school is not None:
+            versions["schoolVersion"] = school.version
+        return json_response({**versions, "changes": changes})
 
     routes = [Route("/oauth/token", issuer.token, methods=["POST"]),
               Route("/", guarded(service), methods=["GET"]),
               Route("/_simulator/mutate", guarded(mutate), methods=["POST"])]
     routes += [Route(t, guarded(listing(t, s)), methods=["GET"]) for t, s in _LISTS.items()]
     routes += [Route(t, guarded(item(*spec)), methods=["GET"]) for t, spec in _ITEMS.items()]
+    if school is not None and writes is not None:
+        routes += population_routes(school, issuer)
+        routes += writes.routes(issuer)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -193,8 +186,11 @@ def create_sis_app(catalogue: SisCatalogue, *, client_id: str, client_secret: st
                                                         Exception: http_error})
 
 
-def _checked_id(value: str) -> str:
+def _count(raw: str, name: str) -> int:
     try:
-        return str(uuid.UUID(value))
+        count = int(raw)
     except ValueError:
-        raise BadQuery(f"{value[:64]!r} is not a UUID") from None
+        raise BadQuery(f"{name} must be an integer") from None
+    if not 1 <= count <= 10_000:
+        raise BadQuery(f"{name} must be between 1 and 10000")
+    return count

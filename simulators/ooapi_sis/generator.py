@@ -137,6 +137,30 @@ class SisCatalogue:
             self.offerings_of_program[ident] = []
         return ident
 
+    def open_running_cohorts(self) -> list[str]:
+        """Add the cohorts that have started (the school years before the first one).
+
+        Students are enrolled in these; each programme offering gets one per year of its
+        qualification's nominal duration. They are left out of ``cohort_keys``, so the
+        catalogue's mutations (capacity, withdrawal) never touch a cohort with students.
+        Called once, by :class:`~simulators.ooapi_sis.population.SisSchool`.
+
+        Returns:
+            The offering ids of the running cohorts, in a stable order.
+        """
+        with self.lock:
+            triples = sorted({k[:3] for k in self.cohort_keys.values()})
+            running = []
+            for q_index, leerweg, location_index in triples:
+                years = QUALIFICATIONS[q_index].years
+                for year in range(self.first_year - years, self.first_year):
+                    program_id = self.program_of(q_index, leerweg)
+                    ident = self.add_cohort(q_index, leerweg, location_index, year, program_id)
+                    del self.cohort_keys[ident]
+                    running.append(ident)
+            self.version += 1
+            return running
+
     def add_cohort(self, q_index: int, leerweg: str, location_index: int, year: int,
                    program_id: str) -> str:
         q = QUALIFICATIONS[q_index]

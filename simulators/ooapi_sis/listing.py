@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-__all__ = ["BadQuery", "ListQuery", "page_of", "parse_query", "sorted_items"]
+__all__ = ["BadQuery", "ListQuery", "for_consumer", "page_of", "parse_query", "sorted_items"]
 
 PAGE_SIZES = (10, 20, 50, 100, 250)
 Doc = dict[str, Any]
@@ -153,3 +153,14 @@ def page_of(items: Sequence[Doc], query: ListQuery, view: Callable[[Doc], Doc]) 
         "totalPages": total_pages,
         "items": [view(doc) for doc in items[start:start + query.page_size]],
     }
+
+
+def for_consumer(doc: Doc, consumer: str | None) -> Doc:
+    """``doc`` with only the ``consumers`` entries of ``consumer`` (all when None)."""
+    if consumer is None or "consumers" not in doc:
+        return doc
+    kept = [e for e in doc["consumers"] if e.get("consumerKey") == consumer]
+    view = {k: v for k, v in doc.items() if k != "consumers"}
+    if kept:
+        view["consumers"] = kept
+    return view

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from gateway.testing.serving import serve_in_thread
 from simulators.ooapi_sis.app import create_sis_app
 from simulators.ooapi_sis.generator import SisCatalogue
+from simulators.ooapi_sis.population import SisSchool
+from simulators.ooapi_sis.population_writes import RequestCheck
 
 __all__ = ["running_sis"]
 
@@ -22,8 +24,11 @@ __all__ = ["running_sis"]
 @contextmanager
 def running_sis(
     catalogue: SisCatalogue, *, client_id: str, client_secret: str, start_timeout: float = 10.0,
+    school: SisSchool | None = None, check: RequestCheck | None = None,
 ) -> Iterator[str]:
     """Serve ``catalogue`` with uvicorn on 127.0.0.1 (a free port) until the block ends.
+
+    ``school`` and ``check`` go to :func:`~simulators.ooapi_sis.app.create_sis_app`.
 
     Yields:
         The base URL.
@@ -31,6 +36,7 @@ def running_sis(
     Raises:
         RuntimeError: the server did not start within ``start_timeout`` seconds.
     """
-    app = create_sis_app(catalogue, client_id=client_id, client_secret=client_secret)
+    app = create_sis_app(catalogue, client_id=client_id, client_secret=client_secret,
+                         school=school, check=check)
     with serve_in_thread(app, start_timeout=start_timeout) as port:
         yield f"http://127.0.0.1:{port}"

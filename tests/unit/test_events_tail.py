@@ -31,7 +31,7 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def store(engine: Engine) -> EntityStore:
     store = EntityStore(engine, OutboxWriter(TopicNames("mbo")))
-    store.upsert(factories.one_of_each("roc-a"))  # 10 events
+    store.upsert(factories.one_of_each("roc-a"))  # one event per kind
     store.upsert(factories.one_of_each("roc-b"))
     return store
 
@@ -86,9 +86,10 @@ def test_follow_waits_for_new_events_and_stops_after_the_limit(
             store.upsert([factories.offering("roc-a", ident="new-late")])
 
     out = io.StringIO()
-    tail(EventLog(engine), "roc-a", follow=True, poll=0.25, out=out, limit=13, sleep=sleep)
+    limit = len(factories.one_of_each("roc-a")) + 3  # the stored ones and the three new
+    tail(EventLog(engine), "roc-a", follow=True, poll=0.25, out=out, limit=limit, sleep=sleep)
     lines = _lines(out)
-    assert len(lines) == 13
+    assert len(lines) == limit
     assert waits == [0.25, 0.25]
     assert [line["subject"] for line in lines[-3:]] == [
         str(factories.offering("roc-a", ident=i).id) for i in ("new-0", "new-1", "new-late")

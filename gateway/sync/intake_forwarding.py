@@ -1,0 +1,276 @@
+"""Use case: forward a tenant's intake applications to its SIS, from the event log, in order.
+
+Each batch reads the ``application.upserted`` events after the tenant's cursor. An
+application the intake made (source ``intake``) in a state the gateway decides
+(``received``: the SIS gets a ``pending`` association; ``withdrawn``: ``canceled``) is
+sent as ``PUT /associations/{applicationId}`` through the mbo profile
+(:mod:`gateway.mappings.mbo_association`); states the SIS decided (in review, accepted,
+rejected) came from the SIS and are not echoed back. Which SIS: the configured source the
+cohort came from, else the tenant's only source. The person goes expanded (the profile's
+"add student" flow) when the gateway holds the personal data the profile's Person needs,
+else by id; its id is the SIS's own personId when the person came from an SIS (pulled, or
+pushed through the mbo profile), else the gateway's.
+
+Outcomes: accepted -> recorded (the intake API shows ``forwarded``); refused by the SIS
+(4xx) or not buildable (no SIS, a body the profile refuses) -> a dead-letter event with
+the association (its expanded person reduced to the id: no personal data) and a
+quarantine entry, recorded as ``rejected``; the cursor moves on. Retries exhausted (the
+SIS is down) -> the batch stops *before* that event, so the next run tries it again:
+nothing is lost and the order per application holds. A configuration error stops the run.
+
+    forwarding = IntakeForwarding(gateway, "roc-a", standards=standards)
+    report = forwarding.run_until_idle()        # e.g. `gateway intake forward roc-a`
+    forwarding.run_forever(stop, interval=10)   # beside `gateway serve`
+    threads = start_intake_forwarding(gateway, standards, stop)   # every tenant with an SIS
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.adapters.ooapi.association_sink import AssociationSink
+from gateway.adapters.standards import Standards
+from gateway.bootstrap import Gateway
+from gateway.domain import Application, Cohort
+from gateway.domain.enrolment import EnrolmentState
+from gateway.errors import (
+    ConfigurationError,
+    FatalUpstreamError,
+    NotFoundError,
+    RetriableUpstreamError,
+    ValidationError,
+)
+from gateway.events.outbox import OutboxEvent
+from gateway.events.types import Change, event_type
+from gateway.mappings.mbo_association import association_of, mbo_person
+from gateway.mappings.ooapi_v5_mbo_in import SOURCE_SYSTEM as MBO_PROFILE_SYSTEM
+from gateway.settings import SourceConfig
+from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
+from gateway.store.persons import PersonStore
+from gateway.store.quarantine import Quarantine
+from gateway.sync.intake_applications import INTAKE_SOURCE
+from gateway.sync.intake_refusals import RefusalRecorder, Refused
+
+__all__ = [
+    "APPLICATION_UPSERTED",
+    "FORWARDED_STATES",
+    "ForwardingReport",
+    "IntakeForwarding",
+    "start_intake_forwarding",
+]
+
+log = logging.getLogger(__name__)
+
+APPLICATION_UPSERTED = event_type(Application, Change.UPSERTED)
+#: The states the gateway itself decides, and so sends to the SIS.
+FORWARDED_STATES = frozenset({EnrolmentState.RECEIVED, EnrolmentState.WITHDRAWN})
+
+SinkFactory = Callable[[SourceConfig], AssociationSink]
+
+
+@dataclass
+class ForwardingReport:
+    """What one run did; ``line()`` prints it for the CLI."""
+
+    events: int = 0
+    forwarded: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    #: The SIS did not answer (retries exhausted): the run stopped, to try again later.
+    waiting: bool = False
+    busy: bool = False  # another replica holds this tenant's cursor
+
+    def __iadd__(self, other: ForwardingReport) -> ForwardingReport:
+        for name in ("events", "forwarded", "rejected", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.waiting = self.waiting or other.waiting
+        self.busy = self.busy or other.busy
+        return self
+
+    def line(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.__dict__.items())
+
+
+class IntakeForwarding:
+    """Forwards one tenant's applications (see the module docstring).
+
+    Args:
+        gateway: the composed gateway.
+        tenant: the tenant id.
+        standards: the official files (bodies are checked against the mbo profile).
+        sinks: builds the sink of a source; the default uses its URL and credentials.
+        state: the cursor and outcomes; default on the gateway's database.
+        quarantine: where refused associations go for operators.
+        batch_size: events per batch.
+    """
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        tenant: str,
+        *,
+        standards: Standards,
+        sinks: SinkFactory | None = None,
+        state: ForwardingState | None = None,
+        quarantine: Quarantine | None = None,
+        batch_size: int = 100,
+    ) -> None:
+        self.gateway = gateway
+        self.tenant = tenant
+        self.sinks = sinks or (lambda source: AssociationSink.for_source(source, standards))
+        self.state = state or ForwardingState(gateway.engine, clock=gateway.clock)
+        self.refusals = RefusalRecorder(
+            gateway, self.state, quarantine or Quarantine(gateway.engine, clock=gateway.clock))
+        self.persons = PersonStore(gateway.store)
+        self.batch_size = batch_size
+
+    def run_once(self) -> ForwardingReport:
+        """Forward one batch of events after the cursor."""
+        report = ForwardingReport()
+        with self.state.claim(self.tenant) as claim, ExitStack() as open_sinks:
+            if claim is None:
+                report.busy = True
+                return report
+            page = self.gateway.event_log.read(self.tenant, after=claim.cursor,
+                                               limit=self.batch_size,
+                                               types=(APPLICATION_UPSERTED,))
+            sinks: dict[str, AssociationSink] = {}
+            for event in page.events:
+                report.events += 1
+                if not self._forward(event, sinks, open_sinks, report):
+                    report.waiting = True
+                    break
+                claim.advance(int(event.seq or claim.cursor))
+        return report
+
+    def run_until_idle(self, max_batches: int = 10_000) -> ForwardingReport:
+        """Forward batches until no event is left or the SIS stops answering."""
+        total = ForwardingReport()
+        for _ in range(max_batches):
+            report = self.run_once()
+            total += report
+            if report.events == 0 or report.busy or report.waiting:
+                break
+        return total
+
+    def run_forever(self, stop: threading.Event, interval: float = 10.0) -> None:
+        """Forward until ``stop`` is set; a failing run is logged and tried again later."""
+        while not stop.is_set():
+            try:
+                report = self.run_until_idle()
+                if report.events:
+                    log.info("intake forwarding tenant=%s: %s", self.tenant, report.line())
+            except ConfigurationError as exc:
+                log.error("intake forwarding tenant=%s stopped: %s", self.tenant, exc.message)
+                return
+            except Exception:  # a crash of one run must not end the loop
+                log.exception("intake forwarding tenant=%s failed; retrying", self.tenant)
+            stop.wait(interval)
+
+    # -- one event ----------------------------------------------------------------------
+    def _forward(
+        self, event: OutboxEvent, sinks: dict[str, AssociationSink], open_sinks: ExitStack,
+        report: ForwardingReport,
+    ) -> bool:
+        """Forward one event's application; False when the SIS is unavailable."""
+        application = Application.model_validate(event.data["entity"])
+        if (application.source.system != INTAKE_SOURCE
+                or application.state not in FORWARDED_STATES):
+            report.skipped += 1
+            return True
+        association: dict[str, Any] | None = None
+        target = "sis"
+        try:
+            cohort = self._cohort(application)
+            source = self._source(cohort)
+            target = source.name
+            association = association_of(
+                application, offering_id=_id_at(cohort, source),
+                person=self._person(application, source))
+            if source.name not in sinks:
+                sinks[source.name] = open_sinks.enter_context(self.sinks(source))
+            sinks[source.name].put(association)
+        except RetriableUpstreamError as exc:
+            log.warning("intake forwarding tenant=%s entity=%s: SIS unavailable (%s)",
+                        self.tenant, application.id, type(exc).__name__)
+            return False
+        except (FatalUpstreamError, ValidationError, Refused) as exc:
+            self.refusals.record(self.tenant, application, event.entity_version, target,
+                                 association, Refused.of(exc))
+            report.rejected += 1
+            return True
+        self.state.record(self.tenant, application.id, ForwardingStatus.FORWARDED,
+                          event.entity_version, target=target)
+        report.forwarded += 1
+        return True
+
+    def _cohort(self, application: Application) -> Cohort:
+        try:
+            stored = self.gateway.store.get(self.tenant, application.cohort_id,
+                                            include_deleted=True)
+        except NotFoundError:
+            stored = None
+        if stored is None or stored.kind != Cohort.kind:
+            raise Refused("unknown-cohort", f"no cohort {application.cohort_id}")
+        return Cohort.model_validate(stored.state)
+
+    def _source(self, cohort: Cohort) -> SourceConfig:
+        sources = [s for s in self.gateway.settings.sources if s.tenant == self.tenant]
+        chosen = next((s for s in sources if s.name == cohort.source.system), None)
+        if chosen is None and len(sources) == 1:
+            chosen = sources[0]
+        if chosen is None:
+            raise Refused("no-sis", f"tenant {self.tenant} has no SIS source for cohort "
+                          f"{cohort.id} (configure one named {cohort.source.system!r})")
+        return chosen
+
+    def _person(self, application: Application, source: SourceConfig) -> str | dict[str, Any]:
+        """The person as the SIS should get it: expanded when the gateway holds the data
+        the profile's Person needs, else by id; the SIS's own personId when the person
+        came from an SIS (pulled, or pushed through the mbo profile)."""
+        try:
+            person = self.persons.get(self.tenant, application.person_id)
+        except NotFoundError:
+            raise Refused("unknown-person", f"no person {application.person_id}") from None
+        from_sis = person.source.system in (source.name, MBO_PROFILE_SYSTEM)
+        ident = person.source.id if from_sis else str(person.id)
+        try:
+            data = self.persons.get_personal_data(self.tenant, person.id)
+        except NotFoundError:
+            return ident
+        return mbo_person(ident, data, eck_id=person.eck_id) or ident
+
+
+def _id_at(cohort: Cohort, source: SourceConfig) -> str:
+    """The cohort's offering id as the SIS knows it (its own, when the cohort came from it)."""
+    return cohort.source.id if cohort.source.system == source.name else str(cohort.id)
+
+
+def start_intake_forwarding(
+    gateway: Gateway, standards: Standards, stop: threading.Event, *, interval: float = 10.0,
+) -> list[threading.Thread]:
+    """Start a forwarding loop (a daemon thread) per tenant that has an SIS source.
+
+    Args:
+        gateway: the composed gateway.
+        standards: the official files.
+        stop: set it to end the loops; join the returned threads afterwards.
+        interval: seconds between runs once a tenant's events are forwarded.
+
+    Returns:
+        The started threads.
+    """
+    tenants = sorted({s.tenant for s in gateway.settings.sources})
+    threads = []
+    for tenant in tenants:
+        forwarding = IntakeForwarding(gateway, tenant, standards=standards)
+        thread = threading.Thread(target=forwarding.run_forever, args=(stop, interval),
+                                  name=f"intake-forwarding-{tenant}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
