@@ -8,8 +8,6 @@ message and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +32,11 @@ dlq_app = typer.Typer(help="Inspect quarantined records and dead-letter entries.
                       no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(clients_app, name="clients")
+persons_app = typer.Typer(help="Persons: the right to erasure.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log of personal-data reads and erasures.",
+                        no_args_is_help=True)
+app.add_typer(persons_app, name="persons")
+app.add_typer(audit_app, name="audit")
 intake_app = typer.Typer(help="Applications (aanmelden) received by the intake API.",
                          no_args_is_help=True)
 app.add_typer(intake_app, name="intake")
@@ -59,10 +62,17 @@ def load_settings() -> Settings:
 @contextmanager
 def gateway_errors() -> Iterator[None]:
     """Print a GatewayError as ``error: ...`` (with each located problem) and exit 1."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from gateway.errors import GatewayError, ValidationError
 
     try:
         yield
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        typer.echo(f"error: database: {reason} (is it migrated? run `gateway migrate`)",
+                   err=True)
+        raise typer.Exit(1) from None
     except GatewayError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         if isinstance(exc, ValidationError):
@@ -98,10 +108,10 @@ def _standards() -> Standards:
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    """JSON-lines logs through one redacting handler (ids only; see gateway.logging)."""
+    from gateway.logging import configure
+
+    configure(level)
 
 
 @app.command()
@@ -256,6 +266,39 @@ def intake_forward(tenant: str) -> None:
     with built_gateway() as gateway:
         typer.echo(IntakeForwarding(gateway, tenant, standards=standards).run_until_idle()
                    .line())
+
+
+@persons_app.command("erase")
+def persons_erase(tenant: str, person_id: str) -> None:
+    """Erase a person's personal data everywhere the gateway keeps it (a tombstone event)."""
+    import getpass
+    from uuid import UUID
+
+    from gateway.sync.erasure import erase_person
+
+    with built_gateway() as gateway:
+        report = erase_person(gateway, tenant, UUID(person_id),
+                              client_id=f"cli:{getpass.getuser()}", issuer="gateway-cli")
+        typer.echo(report.line())
+
+
+@audit_app.command("list")
+def audit_list(
+    tenant: str,
+    person: Annotated[str | None, typer.Option(help="only this person id")] = None,
+    after: Annotated[int, typer.Option(help="start after this entry")] = 0,
+    limit: Annotated[int, typer.Option(help="at most this many")] = 100,
+) -> None:
+    """List audit entries (ids only) of a tenant."""
+    from uuid import UUID
+
+    from gateway.store.audit import AuditLog
+
+    with built_gateway() as gateway:
+        entries = AuditLog(gateway.engine).list(
+            tenant, person=UUID(person) if person else None, after=after, limit=limit)
+        for entry in entries:
+            typer.echo(entry.line())
 
 
 @events_app.command("tail")

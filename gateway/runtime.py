@@ -73,6 +73,7 @@ def serve(
         port=port or settings.http_port,
         log_level=settings.log_level.lower(),
         access_log=False,  # request lines may carry ids in paths; our metrics count them
+        log_config=None,  # uvicorn logs through the gateway's redacting handler
     )
     try:
         _ReturningServer(config).run()

@@ -12,11 +12,15 @@ __all__ = ["make_engine"]
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine with the right settings per dialect.
 
+    ``hide_parameters``: a database error never carries bound values (personal data)
+    into its message or a logged traceback.
+
     SQLite gets WAL (readers never block the writer), a busy timeout (several processes,
     e.g. ``gateway events tail`` beside ``gateway serve``) and foreign keys on.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -32,5 +36,5 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     # statistics, e.g. during a first full load) scans a tenant's rows instead of the key.
     return create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-        connect_args={"prepare_threshold": None},
+        connect_args={"prepare_threshold": None}, hide_parameters=True,
     )
