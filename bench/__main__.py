@@ -1,7 +1,9 @@
-"""Run the benchmarks: ``python -m bench [publish] [upserts] [catalogue] [rio] [--n N]``.
+"""Run the benchmarks: ``python -m bench [publish] [upserts] [catalogue] [rio] [enrolment]
+[--n N]``.
 
 Default: all, N = 20,000 (catalogue and rio use the issue's catalogue size instead; rio
-takes at most N offerings). Every figure is printed beside the raw limit measured in the
+takes at most N offerings; enrolment pulls 50,000 persons, or N when N < 20,000). Every
+figure is printed beside the raw limit measured in the
 same run, as a ratio; nothing here fails on a timing. One PostgreSQL server serves every
 benchmark (a fresh database per measurement); publish and catalogue start and stop their
 own broker, catalogue its own simulated SIS.
@@ -15,11 +17,11 @@ import resource
 import sys
 import time
 
-from bench import catalogue_sync, publish, rio_messages, upserts
+from bench import catalogue_sync, enrolment, publish, rio_messages, upserts
 from gateway.testing.postgres import postgres_server
 
 BENCHMARKS = {"publish": publish.run, "upserts": upserts.run, "catalogue": catalogue_sync.run,
-              "rio": rio_messages.run}
+              "rio": rio_messages.run, "enrolment": enrolment.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ API (what the personal-data read API and the right to erasure build on)::
 
     persons = PersonStore(gateway.store)
     written = persons.upsert(person, personal_data, documents={"ooapi-v5-mbo": doc})
+    page = persons.upsert_many([PersonItem(person, personal_data, documents), ...])
     data = persons.get_personal_data("roc-a", person_id)   # PersonalData; NotFoundError
     doc = persons.get_document("roc-a", person_id, "ooapi-v5-mbo")   # dict or None
     result = persons.erase("roc-a", person_id)             # ApplyResult, the tombstone event
@@ -21,7 +22,8 @@ API (what the personal-data read API and the right to erasure build on)::
   whose ``changedFields`` is ``["personal_data_version"]``: they learn *that* the person
   changed (and may read the data through the audited API) without seeing *what*. A
   counter and not a hash of the data: a hash of a name and a birth date can be reversed
-  by trying candidates.
+  by trying candidates. :meth:`PersonStore.upsert_many` does the same for a page of
+  persons in one transaction with set-based statements (a pull writes pages).
 - :meth:`PersonStore.get_personal_data` raises ``NotFoundError`` for an unknown person
   and for an erased one.
 - :meth:`PersonStore.erase` (the right to erasure), in one transaction: deletes the
@@ -40,12 +42,12 @@ Read ``person_data`` only through this class: its ``data`` column holds
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.domain import Person, PersonalData
@@ -56,7 +58,10 @@ from gateway.store.entities import ApplyResult, EntityStore
 from gateway.store.mbo_documents import MboDocuments
 from gateway.store.tables import entities, person_data
 
-__all__ = ["PersonStore", "PersonWrite"]
+__all__ = ["PersonItem", "PersonStore", "PersonWrite"]
+
+#: Ids per ``IN (...)`` read, well below SQLite's bound-parameter limit.
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,31 @@ class PersonWrite:
     #: The ``person_data`` row was written.
     personal_data_changed: bool
     events: list[OutboxEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PersonItem:
+    """One person to write: the entity, its personal data and its source documents."""
+
+    person: Person
+    personal_data: PersonalData
+    #: Source documents holding personal data, by profile name; they replace the stored.
+    documents: Mapping[str, Any] | None = None
+
+
+def _rounds(items: Sequence[PersonItem]) -> list[list[PersonItem]]:
+    """Split ``items`` in order into runs of distinct persons: a person listed twice is
+    written by a later run, which sees the first write, as two upserts would."""
+    rounds: list[list[PersonItem]] = [[]]
+    seen: set[tuple[str, UUID]] = set()
+    for item in items:
+        key = (item.person.tenant, item.person.id)
+        if key in seen:
+            rounds.append([])
+            seen = set()
+        seen.add(key)
+        rounds[-1].append(item)
+    return rounds
 
 
 def _payload(data: PersonalData, documents: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -111,40 +141,100 @@ class PersonStore:
         Raises:
             ConflictError: concurrent writers kept inserting the same new person.
         """
-        payload = _payload(personal_data, documents)
+        return self.upsert_many([PersonItem(person, personal_data, documents)])[0]
+
+    def upsert_many(self, items: Sequence[PersonItem]) -> list[PersonWrite]:
+        """Store a page of persons and their personal data in ONE transaction.
+
+        The same result as :meth:`upsert` of each item in turn (a person listed twice is
+        written twice, in order), with a few set-based statements per page instead of a
+        transaction per person: a first full pull of a school is mostly this.
+
+        Args:
+            items: the persons with their personal data and documents.
+
+        Returns:
+            What was written, one entry per item, in order.
+
+        Raises:
+            ConflictError: concurrent writers kept inserting the same new person.
+        """
+        if not items:
+            return []
+        rounds = _rounds(items)
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    return self._upsert(conn, person, payload)
+                    MboDocuments.write_lock_in(conn)  # SQLite: write lock first, then read
+                    written: list[PersonWrite] = []
+                    for batch in rounds:
+                        written.extend(self._upsert_batch(conn, batch))
+                    return written
             except IntegrityError as exc:  # a concurrent insert of the same new person
                 if attempt == 2:
                     raise ConflictError("concurrent writers kept colliding") from exc
         raise AssertionError("unreachable")
 
-    def _upsert(self, conn: Connection, person: Person, payload: dict[str, Any]) -> PersonWrite:
-        tenant, key = person.tenant, str(person.id)
-        row_key = (person_data.c.tenant == tenant, person_data.c.person_id == key)
-        MboDocuments.write_lock_in(conn)  # SQLite: write lock first, then read
-        query = select(person_data.c.data).where(*row_key)
-        if self._lock_rows:
-            query = query.with_for_update()
-        stored_payload = conn.execute(query).scalar_one_or_none()
-        stored = self.store.get_in(conn, tenant, person.id, lock=True)
-        previous = stored.state.get("personal_data_version") if stored else None
-        data_changed = stored_payload is None or content_hash(stored_payload) != content_hash(
-            payload)
-        version = (previous or 0) + 1 if data_changed else previous or 1
-        person = person.model_copy(update={"personal_data_version": version})
-        result = self.store.upsert_in(conn, [person])
+    def _stored(self, conn: Connection, tenant: str, keys: Sequence[str]
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stored ``person_data`` payloads and entity states (locked on PostgreSQL)."""
+        payloads: dict[str, Any] = {}
+        states: dict[str, Any] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            data = select(person_data.c.person_id, person_data.c.data).where(
+                person_data.c.tenant == tenant, person_data.c.person_id.in_(chunk))
+            rows = select(entities.c.id, entities.c.state).where(
+                entities.c.tenant == tenant, entities.c.id.in_(chunk))
+            if self._lock_rows:
+                data, rows = data.with_for_update(), rows.with_for_update()
+            payloads.update({r.person_id: r.data for r in conn.execute(data)})
+            states.update({r.id: r.state for r in conn.execute(rows)})
+        return payloads, states
+
+    def _upsert_batch(self, conn: Connection, batch: list[PersonItem]) -> list[PersonWrite]:
+        """Write persons of distinct ids (any tenants) on the caller's transaction."""
+        stored: dict[tuple[str, str], tuple[Any, Any]] = {}
+        for tenant in {item.person.tenant for item in batch}:
+            keys = [str(i.person.id) for i in batch if i.person.tenant == tenant]
+            payloads, states = self._stored(conn, tenant, keys)
+            stored.update({(tenant, k): (payloads.get(k), states.get(k)) for k in keys})
+        persons: list[Person] = []
+        plans: list[tuple[dict[str, Any], Any, bool, bool]] = []
+        for item in batch:
+            payload = _payload(item.personal_data, item.documents)
+            stored_payload, state = stored[(item.person.tenant, str(item.person.id))]
+            previous = state.get("personal_data_version") if state is not None else None
+            data_changed = stored_payload is None or content_hash(
+                stored_payload) != content_hash(payload)
+            version = (previous or 0) + 1 if data_changed else previous or 1
+            persons.append(item.person.model_copy(update={"personal_data_version": version}))
+            plans.append((payload, stored_payload, data_changed, state is None))
+        result = self.store.upsert_in(conn, persons)
         now = self.store.clock()
-        if stored_payload is None:
-            conn.execute(insert(person_data).values(
-                tenant=tenant, person_id=key, data=payload, updated_at=now))
-        elif data_changed:
-            conn.execute(update(person_data).where(*row_key).values(data=payload, updated_at=now))
-        return PersonWrite(person=person, created=result.created == 1,
-                           changed=bool(result.created or result.changed),
-                           personal_data_changed=data_changed, events=result.events)
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        events: dict[tuple[str, str], list[OutboxEvent]] = {}
+        for event in result.events:
+            events.setdefault((event.tenant, event.subject), []).append(event)
+        written: list[PersonWrite] = []
+        for person, (payload, stored_payload, data_changed, created) in zip(
+                persons, plans, strict=True):
+            key = str(person.id)
+            if stored_payload is None:
+                inserts.append({"tenant": person.tenant, "person_id": key, "data": payload,
+                                "updated_at": now})
+            elif data_changed:
+                updates.append({"b_tenant": person.tenant, "b_person_id": key,
+                                "b_data": payload, "b_updated_at": now})
+            own = events.get((person.tenant, key), [])
+            written.append(PersonWrite(person=person, created=created, changed=bool(own),
+                                       personal_data_changed=data_changed, events=own))
+        if inserts:
+            conn.execute(insert(person_data), inserts)
+        if updates:
+            conn.execute(_UPDATE_DATA, updates)
+        return written
 
     def erase(self, tenant: str, person_id: UUID) -> ApplyResult:
         """Remove a person's personal data and leave a tombstone (see the module docstring).
@@ -211,3 +301,11 @@ class PersonStore:
         """
         document = self._payload_of(tenant, person_id).get("documents", {}).get(profile)
         return dict(document) if document is not None else None
+
+
+_UPDATE_DATA = (
+    update(person_data)
+    .where(and_(person_data.c.tenant == bindparam("b_tenant"),
+                person_data.c.person_id == bindparam("b_person_id")))
+    .values(data=bindparam("b_data"), updated_at=bindparam("b_updated_at"))
+)

@@ -6,7 +6,7 @@ built, the memo, the quarantine):
 
 - persons: unchanged ones (the memo, :mod:`.pull_memo`) are skipped; the others mapped
   (:func:`~gateway.mappings.ooapi_v5_mbo_in.person_from`) and written with their personal
-  data in one transaction each (:class:`~gateway.store.persons.PersonStore`);
+  data in one transaction per page (:meth:`~gateway.store.persons.PersonStore.upsert_many`);
 - associations: an offering the gateway does not hold makes them wait; a person
   ``/persons`` did not list (it arrived during the run) is fetched; each is mapped
   (:func:`~gateway.mappings.ooapi_v5_mbo_in.association_from`), its state moved through
@@ -42,7 +42,7 @@ from gateway.mappings.ooapi_v5_mbo_states import next_state
 from gateway.settings import SourceConfig
 from gateway.store.entities import EntityStore
 from gateway.store.locked_update import LockedChange
-from gateway.store.persons import PersonStore
+from gateway.store.persons import PersonItem, PersonStore
 from gateway.store.record_digests import RecordDigest
 from gateway.store.tables import entities
 from gateway.sync.enrolment_offerings import OfferingResolver
@@ -112,7 +112,8 @@ class PageWriter:
                 valid.append((f"person/{item.source_id}", item))
         digests = {key: run.memo.digest(item.document) for key, item in valid}
         unchanged = run.memo.unchanged(digests)
-        remembered: list[RecordDigest] = []
+        keys: list[str] = []
+        items: list[PersonItem] = []
         for key, item in valid:
             if key in unchanged:
                 report.persons_unchanged += 1
@@ -124,8 +125,10 @@ class PageWriter:
                 run.quarantine.put("Person", item.document, exc.message,
                                    str(getattr(exc, "path", "")))
                 continue
-            written = self.persons.upsert(person, data,
-                                          documents={DOCUMENT_PROFILE: item.document})
+            keys.append(key)
+            items.append(PersonItem(person, data, {DOCUMENT_PROFILE: item.document}))
+        remembered: list[RecordDigest] = []
+        for key, written in zip(keys, self.persons.upsert_many(items), strict=True):
             report.persons_created += written.created
             report.persons_changed += written.changed and not written.created
             report.persons_unchanged += not written.changed
