@@ -135,7 +135,7 @@ def test_a_push_sends_everything_valid_in_order_with_concurrency(
     assert report.ok, report.failures[:3]
     assert report.by_phase == expected(school)
     assert report.statuses == {201: report.requests} and len(report.latencies) == report.requests
-    assert 1 < rec.most_in_flight <= 4 and rec.token_requests == 1
+    assert rec.most_in_flight in range(2, 5) and rec.token_requests == 1
     paths = [p for p, _ in rec.puts]
     last_person = max(i for i, p in enumerate(paths) if p.startswith("/persons/"))
     first_group = min(i for i, p in enumerate(paths) if p.startswith("/groups/"))

@@ -53,7 +53,7 @@ def test_the_school_has_its_size_with_staff_and_about_1_65_associations_per_stud
 ) -> None:
     assert (school.students, school.staff, school.persons) == (1500, 60, 1560)
     found = _all_associations(school)
-    assert 1.5 * 1500 < len(found) < 1.8 * 1500
+    assert 2250 < len(found) < 2700  # between 1.5 and 1.8 per student
     kinds = Counter(doc["associationType"] for doc, _, _ in found)
     assert set(kinds) == {"programOfferingAssociation", "courseOfferingAssociation"}
     applicants = [n for n in range(1500) if school.slot_offering[PROGRAMME][n] < 0]
@@ -110,7 +110,7 @@ def test_klassen_split_every_running_cohort_evenly_with_a_mentor(school: SisScho
     for number in range(len(school.groups)):
         members = school.members(number)
         students = [m for m in members if m["role"] == "student"]
-        assert 1 <= len(students) <= school.class_size
+        assert students and len(students) <= school.class_size
         assert [m["role"] for m in members].count("lecturer") == 1
         assert school.group(number)["personCount"] == len(members)
         seen.update(m["personId"] for m in students)
