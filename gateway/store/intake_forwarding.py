@@ -11,8 +11,8 @@ so two replicas never forward one tenant's applications at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -31,12 +31,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from gateway.store.tables import metadata
+from gateway.store.tenant_cursors import CursorClaim, TenantCursors
 
 __all__ = [
-    "ForwardingClaim",
+    "CursorClaim",
     "ForwardingRecord",
     "ForwardingState",
     "ForwardingStatus",
@@ -82,19 +82,6 @@ class ForwardingRecord:
     updated_at: datetime
 
 
-@dataclass
-class ForwardingClaim:
-    """A tenant's forwarding cursor, held for one batch (see :meth:`ForwardingState.claim`)."""
-
-    tenant: str
-    cursor: int
-    _store: Callable[[int], None]
-
-    def advance(self, cursor: int) -> None:
-        self._store(cursor)
-        self.cursor = cursor
-
-
 class ForwardingState:
     """Cursors and per-application outcomes of the forwarding, per tenant."""
 
@@ -103,64 +90,14 @@ class ForwardingState:
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self._lock = engine.dialect.name == "postgresql"
+        self._cursors = TenantCursors(engine, intake_forwarding_cursors, clock)
 
-    @contextmanager
-    def claim(self, tenant: str) -> Iterator[ForwardingClaim | None]:
-        """Hold the tenant's cursor for one batch; yields None if another replica has it.
-
-        Example::
-
-            with state.claim("roc-a") as claim:
-                if claim is not None:
-                    ...forward the events after claim.cursor...
-                    claim.advance(event.seq)
-        """
-        self._ensure(tenant)
-        with self.engine.connect() as conn:  # rolled back on close if the batch raises
-            query = select(intake_forwarding_cursors.c.cursor).where(
-                intake_forwarding_cursors.c.tenant == tenant)
-            if self._lock:
-                query = query.with_for_update(skip_locked=True)
-            value = conn.execute(query).scalar()
-            if value is None or not self._lock:
-                conn.rollback()  # SQLite: hold no write transaction during HTTP calls
-            if value is None:
-                yield None
-                return
-
-            def advance(cursor: int) -> None:
-                statement = (update(intake_forwarding_cursors)
-                             .where(intake_forwarding_cursors.c.tenant == tenant)
-                             .values(cursor=cursor, updated_at=self.clock()))
-                if self._lock:
-                    conn.execute(statement)  # committed with the claim's transaction
-                    return
-                with self.engine.begin() as own:
-                    own.execute(statement)
-
-            yield ForwardingClaim(tenant, int(value), advance)
-            if self._lock:
-                conn.commit()
+    def claim(self, tenant: str) -> AbstractContextManager[CursorClaim | None]:
+        """Hold the tenant's cursor for one batch; None if another replica has it."""
+        return self._cursors.claim(tenant)
 
     def cursor(self, tenant: str) -> int:
-        with self.engine.connect() as conn:
-            value = conn.execute(select(intake_forwarding_cursors.c.cursor).where(
-                intake_forwarding_cursors.c.tenant == tenant)).scalar()
-        return int(value or 0)
-
-    def _ensure(self, tenant: str) -> None:
-        with self.engine.connect() as conn:
-            exists = conn.execute(select(intake_forwarding_cursors.c.tenant).where(
-                intake_forwarding_cursors.c.tenant == tenant)).first()
-        if exists is not None:
-            return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(intake_forwarding_cursors).values(
-                    tenant=tenant, cursor=0, updated_at=self.clock()))
-        except IntegrityError:  # another replica inserted it first
-            return
+        return self._cursors.cursor(tenant)
 
     def record(
         self, tenant: str, application: UUID, status: ForwardingStatus, version: int, *,

@@ -12,8 +12,8 @@ two replicas never deliver one tenant's changes at once; SQLite has one process 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,9 +35,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from gateway.store.tables import metadata
+from gateway.store.tenant_cursors import CursorClaim, TenantCursors
 
 __all__ = [
     "CursorClaim",
@@ -90,19 +90,6 @@ class RioOfferingRecord:
     updated_at: datetime
 
 
-@dataclass
-class CursorClaim:
-    """A tenant's delivery cursor, held for one batch (see :meth:`RioDeliveryState.claim`)."""
-
-    tenant: str
-    cursor: int
-    _store: Callable[[int], None]
-
-    def advance(self, cursor: int) -> None:
-        self._store(cursor)
-        self.cursor = cursor
-
-
 class RioDeliveryState:
     """Cursors and per-offering outcomes of the RIO delivery, per tenant."""
 
@@ -111,64 +98,14 @@ class RioDeliveryState:
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self._lock = engine.dialect.name == "postgresql"
+        self._cursors = TenantCursors(engine, rio_delivery_cursors, clock)
 
-    @contextmanager
-    def claim(self, tenant: str) -> Iterator[CursorClaim | None]:
-        """Hold the tenant's cursor for one batch; yields None if another replica has it.
-
-        Example::
-
-            with state.claim("roc-a") as claim:
-                if claim is not None:
-                    ...deliver events after claim.cursor...
-                    claim.advance(page.cursor)
-        """
-        self._ensure(tenant)
-        with self.engine.connect() as conn:  # rolled back on close if the batch raises
-            query = select(rio_delivery_cursors.c.cursor).where(
-                rio_delivery_cursors.c.tenant == tenant)
-            if self._lock:
-                query = query.with_for_update(skip_locked=True)
-            value = conn.execute(query).scalar()
-            if value is None or not self._lock:
-                conn.rollback()  # SQLite: hold no write transaction during HTTP calls
-            if value is None:
-                yield None
-                return
-
-            def advance(cursor: int) -> None:
-                statement = (update(rio_delivery_cursors)
-                             .where(rio_delivery_cursors.c.tenant == tenant)
-                             .values(cursor=cursor, updated_at=self.clock()))
-                if self._lock:
-                    conn.execute(statement)  # committed with the claim's transaction
-                    return
-                with self.engine.begin() as own:
-                    own.execute(statement)
-
-            yield CursorClaim(tenant, int(value), advance)
-            if self._lock:
-                conn.commit()
+    def claim(self, tenant: str) -> AbstractContextManager[CursorClaim | None]:
+        """Hold the tenant's cursor for one batch; None if another replica has it."""
+        return self._cursors.claim(tenant)
 
     def cursor(self, tenant: str) -> int:
-        with self.engine.connect() as conn:
-            value = conn.execute(select(rio_delivery_cursors.c.cursor).where(
-                rio_delivery_cursors.c.tenant == tenant)).scalar()
-        return int(value or 0)
-
-    def _ensure(self, tenant: str) -> None:
-        with self.engine.connect() as conn:
-            exists = conn.execute(select(rio_delivery_cursors.c.tenant).where(
-                rio_delivery_cursors.c.tenant == tenant)).first()
-        if exists is not None:
-            return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(rio_delivery_cursors).values(
-                    tenant=tenant, cursor=0, updated_at=self.clock()))
-        except IntegrityError:  # another replica inserted it first
-            return
+        return self._cursors.cursor(tenant)
 
     def record(
         self, tenant: str, offering: UUID, status: DeliveryStatus, version: int, *,

@@ -1,0 +1,97 @@
+"""A per-tenant cursor over the event log, claimed by one replica at a time.
+
+Used by the loops that follow the event log and call out (RIO delivery, intake
+forwarding): each keeps its cursors in a table of its own with the columns ``tenant``
+(primary key), ``cursor`` and ``updated_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+__all__ = ["CursorClaim", "TenantCursors"]
+
+
+@dataclass
+class CursorClaim:
+    """A tenant's cursor, held for one batch (see :meth:`TenantCursors.claim`)."""
+
+    tenant: str
+    cursor: int
+    _store: Callable[[int], None]
+
+    def advance(self, cursor: int) -> None:
+        self._store(cursor)
+        self.cursor = cursor
+
+
+class TenantCursors:
+    """The cursors in ``table``; on PostgreSQL a claim locks the row (``SKIP LOCKED``)."""
+
+    def __init__(self, engine: Engine, table: Table, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.table = table
+        self.clock = clock
+        self._lock = engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def claim(self, tenant: str) -> Iterator[CursorClaim | None]:
+        """Hold the tenant's cursor for one batch; yields None if another replica has it.
+
+        Example::
+
+            with cursors.claim("roc-a") as claim:
+                if claim is not None:
+                    ...handle the events after claim.cursor...
+                    claim.advance(event.seq)
+        """
+        table = self.table
+        self._ensure(tenant)
+        with self.engine.connect() as conn:  # rolled back on close if the batch raises
+            query = select(table.c.cursor).where(table.c.tenant == tenant)
+            if self._lock:
+                query = query.with_for_update(skip_locked=True)
+            value = conn.execute(query).scalar()
+            if value is None or not self._lock:
+                conn.rollback()  # SQLite: hold no write transaction during HTTP calls
+            if value is None:
+                yield None
+                return
+
+            def advance(cursor: int) -> None:
+                statement = (update(table).where(table.c.tenant == tenant)
+                             .values(cursor=cursor, updated_at=self.clock()))
+                if self._lock:
+                    conn.execute(statement)  # committed with the claim's transaction
+                    return
+                with self.engine.begin() as own:
+                    own.execute(statement)
+
+            yield CursorClaim(tenant, int(value), advance)
+            if self._lock:
+                conn.commit()
+
+    def cursor(self, tenant: str) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(self.table.c.cursor).where(
+                self.table.c.tenant == tenant)).scalar()
+        return int(value or 0)
+
+    def _ensure(self, tenant: str) -> None:
+        with self.engine.connect() as conn:
+            exists = conn.execute(select(self.table.c.tenant).where(
+                self.table.c.tenant == tenant)).first()
+        if exists is not None:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(self.table).values(
+                    tenant=tenant, cursor=0, updated_at=self.clock()))
+        except IntegrityError:  # another replica inserted it first
+            return
