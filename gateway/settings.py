@@ -46,8 +46,14 @@ class SourceConfig(BaseModel):
     tenant: TenantId
     #: The source system's name; part of every canonical id, so never rename a live source.
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
-    kind: Literal["ooapi-v5"] = "ooapi-v5"
+    #: ``ooapi-v5``: an OOAPI v5 endpoint (catalogue; with ``resources`` also persons,
+    #: associations, groups); ``icalendar``: one RFC 5545 feed at ``base_url``.
+    kind: Literal["ooapi-v5", "icalendar"] = "ooapi-v5"
     base_url: str = Field(pattern=r"^https?://")
+    #: What a scheduled run of an ``ooapi-v5`` source pulls: ``catalogue`` (programs,
+    #: courses, offerings), ``enrolment`` (persons and associations), ``rostering``
+    #: (groups, members, component offerings). Ignored for ``icalendar`` sources.
+    resources: tuple[Literal["catalogue", "enrolment", "rostering"], ...] = ("catalogue",)
     token_url: str | None = Field(default=None, pattern=r"^https?://")
     client_id: str | None = None
     client_secret: SecretStr | None = None
