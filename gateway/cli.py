@@ -359,5 +359,17 @@ def dlq_list(tenant: str) -> None:
         engine.dispose()
 
 
+
+
+def _register_command_groups() -> None:
+    """Command groups that live in their own modules (imported here, after ``app`` exists)."""
+    from gateway.cli_calendar import calendar_app
+
+    app.add_typer(calendar_app, name="calendar")
+
+
+_register_command_groups()
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -11,7 +11,8 @@ from gateway.bootstrap import Gateway, bootstrap
 from gateway.settings import Settings
 from gateway.store.migrate import upgrade
 
-__all__ = ["relay_only", "serve", "start_housekeeping", "start_relay_thread"]
+__all__ = ["relay_only", "serve", "start_housekeeping", "start_relay_thread",
+           "start_timetable_index"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def serve(
         workers += start_intake_forwarding(gateway, Standards(settings.standards_dir), stop,
                                            interval=settings.intake_forward_interval)
     workers.append(start_housekeeping(gateway, stop))
+    workers.append(start_timetable_index(gateway, stop))
     _ReturningServer = _returning_server_class()  # noqa: N806 - a class
     config = uvicorn.Config(
         create_app(gateway),
@@ -82,6 +84,21 @@ def serve(
         for thread in [t for t in (relay, *workers) if t is not None]:
             thread.join(timeout=10)
         gateway.close()
+
+
+def start_timetable_index(gateway: Gateway, stop: threading.Event) -> threading.Thread:
+    """Keep the timetable index of the calendar feeds caught up in the background.
+
+    A feed request catches up by itself too; the thread keeps that catch-up small.
+    """
+    from gateway.store.timetable_projection import follow_timetables
+
+    tenants = [t.id for t in gateway.settings.tenants]
+    thread = threading.Thread(
+        target=follow_timetables, args=(gateway.engine, tenants, stop),
+        kwargs={"clock": gateway.clock}, name="timetable-index", daemon=True)
+    thread.start()
+    return thread
 
 
 def start_housekeeping(

@@ -19,6 +19,8 @@ from gateway.api.limits import BodySizeLimitMiddleware
 from gateway.api.problems import CatchAllMiddleware, install_problem_handlers
 from gateway.api.routers import (
     audit,
+    calendar,
+    calendar_admin,
     events,
     health,
     intake,
@@ -70,6 +72,7 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     for router in (health.router, metrics.router, oauth.router, events.router,
                    schemas.router, ooapi.router, personal_data.router,
-                   audit.router, intake.router, ooapi_mbo.router):
+                   audit.router, intake.router, ooapi_mbo.router, calendar.router,
+                   calendar_admin.router):
         app.include_router(router)
     return app
