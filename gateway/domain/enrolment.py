@@ -57,9 +57,11 @@ _TRANSITIONS: dict[EnrolmentState, frozenset[EnrolmentState]] = {
 #: States an application can be in; from ``accepted`` on, the enrolment takes over.
 APPLICATION_STATES = frozenset({_S.RECEIVED, _S.IN_REVIEW, _S.ACCEPTED, _S.REJECTED,
                                 _S.WITHDRAWN})
-#: States an enrolment can be in (it may start as an accepted application's follow-up).
-ENROLMENT_STATES = frozenset({_S.ACCEPTED, _S.WITHDRAWN, _S.ENROLLED, _S.INTERRUPTED,
-                              _S.ENDED})
+#: States an enrolment can be in: in mbo the programme association is the enrolment from
+#: the SIS's first word on (``pending``: in review; the SIS may still deny it), or it is an
+#: accepted application's follow-up.
+ENROLMENT_STATES = frozenset({_S.IN_REVIEW, _S.ACCEPTED, _S.REJECTED, _S.WITHDRAWN,
+                              _S.ENROLLED, _S.INTERRUPTED, _S.ENDED})
 #: States nothing leaves.
 FINAL_STATES = frozenset(s for s, targets in _TRANSITIONS.items() if not targets)
 

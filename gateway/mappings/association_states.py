@@ -10,17 +10,27 @@ the two directions are not inverse:
 ==============  ========================  ========================
 OOAPI state     an application becomes    an enrolment becomes
 ==============  ========================  ========================
-pending         in_review                 accepted
+pending         in_review                 in_review
 queued          in_review (waiting list)  in_review
 associated      accepted                  enrolled
 denied          rejected                  rejected
-canceled        withdrawn                 ended
+canceled        withdrawn                 ended (withdrawn before
+                                          it was enrolled)
 finished        accepted                  ended
 ==============  ========================  ========================
 
 ``associated`` of a programme offering association is the enrolment itself in mbo (the
 "opleidingsblad"): for an application it means the school admitted the applicant, and
 the enrolment (an :class:`~gateway.domain.enrolment.Enrolment`) carries on from there.
+
+``pending`` is undecided for both: the SIS may still deny it. (It once read as
+``accepted`` for an enrolment, and the machine then refused the SIS's ``pending`` ->
+``denied``, as an accepted place cannot be rejected.) So an SIS's whole lifecycle maps
+onto allowed transitions: ``pending``/``queued`` -> ``denied`` (rejected), ->
+``associated`` (in review -> accepted -> enrolled), -> ``canceled`` (withdrawn);
+``associated`` -> ``canceled``/``finished`` (ended). What OOAPI cannot undo the machine
+refuses too: ``denied``, ``canceled`` or ``finished`` -> anything, and ``associated`` ->
+``pending``/``queued``/``denied`` (:mod:`.ooapi_v5_mbo_states` names these refusals).
 
 ==============================  =============
 canonical state                 OOAPI state
@@ -92,7 +102,7 @@ _FOR_APPLICATION: dict[AssociationState, EnrolmentState] = {
 }
 
 _FOR_ENROLMENT: dict[AssociationState, EnrolmentState] = {
-    _A.PENDING: _S.ACCEPTED,
+    _A.PENDING: _S.IN_REVIEW,
     _A.QUEUED: _S.IN_REVIEW,
     _A.ASSOCIATED: _S.ENROLLED,
     _A.DENIED: _S.REJECTED,

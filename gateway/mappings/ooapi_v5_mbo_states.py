@@ -1,8 +1,8 @@
 """An association's state as an SIS pushes it -> the next canonical state, through the machine.
 
 The value table is :mod:`gateway.mappings.association_states` (``associated`` = enrolled,
-``pending`` = accepted, ``queued`` = in review, ``denied`` = rejected, ``finished`` =
-ended). On top of it, for a push:
+``pending`` and ``queued`` = in review, ``denied`` = rejected, ``finished`` = ended). On
+top of it, for a push (and for a pull, which passes no stored OOAPI value):
 
 - the state asked for is ``remoteState`` when the request gives one ("the state of this
   association for the institution performing the request"), else ``state``;
@@ -12,8 +12,10 @@ ended). On top of it, for a push:
   enrolled one, its end;
 - OOAPI has fewer states than the machine, so one OOAPI step may be several steps of the
   machine (``queued`` -> ``associated`` is in review -> accepted -> enrolled); each step
-  goes through :func:`gateway.domain.enrolment.transition`. When no path exists
-  (``denied`` -> ``associated``, ``associated`` -> ``pending``), the push is refused with a
+  goes through :func:`gateway.domain.enrolment.transition`. So ``pending`` -> ``denied``
+  (in review -> rejected) and ``pending`` -> ``canceled`` (withdrawn) are ordinary. When
+  no path exists (``denied`` -> ``associated``, ``associated`` -> ``pending`` or
+  ``denied``, anything after ``finished``), the change is refused with a
   :class:`~gateway.errors.TransitionError` whose context names ``from_state``,
   ``to_state`` and ``allowed`` (canonical values) and the OOAPI values
   (``from_association_state``, ``to_association_state``, ``allowed_association_states``).

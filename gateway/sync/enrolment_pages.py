@@ -37,6 +37,7 @@ from gateway.domain import Application, Enrolment, Entity, Participation
 from gateway.domain.base import content_hash
 from gateway.domain.enrolment import EnrolmentState
 from gateway.errors import GatewayError, UpstreamError
+from gateway.mappings.association_states import to_association_state
 from gateway.mappings.ooapi_v5_mbo_in import OfferingRef, association_from, person_from
 from gateway.mappings.ooapi_v5_mbo_states import next_state
 from gateway.settings import SourceConfig
@@ -211,7 +212,9 @@ class PageWriter:
             update: dict[str, Any] = {"state": state}
             if isinstance(entity, Enrolment) and entity.source.id in applications:
                 update["application_id"] = UUID(entity.source.id)
-                self._decided(run, UUID(entity.source.id), requested)
+                # the application follows the enrolment's state, as on the push path
+                # (gateway.sync.intake_decisions): an ended enrolment stays accepted
+                self._decided(run, UUID(entity.source.id), to_association_state(state).value)
             final = entity.model_copy(update=update)
             run.buffer.append(final)
             run.remember.append(_row(f"association/{entity.source.id}", digest, final))

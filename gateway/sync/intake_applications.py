@@ -11,6 +11,14 @@ Ids are derived from the client and its idempotency key, so a submission that ru
 (its first run crashed before its response was stored) finds its own application instead
 of creating a second one.
 
+A new applicant is one human for the gateway *and* the SIS: the intake gives it the
+``personId`` the SIS will know it by (:func:`applicant_source`, a UUID of its own) and
+stores it under that id of the mbo profile, so its canonical id is what
+:func:`~gateway.mappings.ooapi_v5_mbo_in.canonical_id` makes of that ``personId``. The
+forwarding (:mod:`.intake_forwarding`) sends that ``personId``; when the SIS serves the
+person back (a pull) or pushes it (``PUT /persons/{personId}``), it lands on the same
+canonical person instead of a second one.
+
 "Today" is the date in the schools' time zone (Europe/Amsterdam) at the gateway's clock:
 an application window is a range of Dutch calendar days.
 """
@@ -31,6 +39,7 @@ from gateway.domain.enrolment import EnrolmentState, transition
 from gateway.domain.ids import entity_id
 from gateway.errors import ConflictError, NotFoundError, ValidationError
 from gateway.mappings.association_states import to_enrolment_state
+from gateway.mappings.ooapi_v5_mbo_in import SOURCE_SYSTEM as MBO_PROFILE_SYSTEM
 from gateway.store.entities import StoredEntity
 from gateway.store.locked_update import LockedChange, change_locked
 from gateway.store.motivations import Motivations
@@ -46,6 +55,7 @@ __all__ = [
     "ReferenceNotFound",
     "Submission",
     "Submitted",
+    "applicant_source",
     "school_today",
 ]
 
@@ -110,6 +120,17 @@ class Submitted:
 def operation_key(client_id: str, idempotency_key: str) -> str:
     """The source id of what one (client, key) creates: stable, and says nothing itself."""
     return hashlib.sha256(f"{client_id}\x1f{idempotency_key}".encode()).hexdigest()
+
+
+def applicant_source(tenant: str, operation: str) -> SourceRef:
+    """Where a new applicant of one (client, key) operation comes from: the mbo profile,
+    under the ``personId`` the gateway gives it for the SIS (see the module docstring).
+
+    The ``personId`` is a UUID derived from the operation (the profile's ids are UUIDs),
+    so a repeated run of the same key finds the same person.
+    """
+    person_id = entity_id(tenant, INTAKE_SOURCE, Person.kind, operation)
+    return SourceRef(system=MBO_PROFILE_SYSTEM, id=str(person_id))
 
 
 def check_open(cohort: Cohort, today: date) -> None:
@@ -254,7 +275,8 @@ class IntakeApplications:
                                         path="/person/personId")
             return submission.person_id
         assert submission.applicant is not None  # noqa: S101 - Submission checks one of two
-        person: Person = Person.create(tenant=tenant, source=source,
+        person: Person = Person.create(tenant=tenant,
+                                       source=applicant_source(tenant, source.id),
                                        eck_id=submission.applicant.eck_id)
         written = self.persons.upsert(person, submission.applicant.personal_data)
         return written.person.id
@@ -273,7 +295,8 @@ class IntakeApplications:
         if submission.person_id is not None:
             person = submission.person_id
         else:
-            person = entity_id(tenant, source.system, Person.kind, source.id)
+            ref = applicant_source(tenant, source.id)
+            person = entity_id(tenant, ref.system, Person.kind, ref.id)
         if application.cohort_id != submission.cohort_id or application.person_id != person:
             raise KeyReused("this Idempotency-Key already made another application; "
                             "use a new key for a new application")

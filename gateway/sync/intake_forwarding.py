@@ -4,12 +4,12 @@ Each batch reads the ``application.upserted`` events after the tenant's cursor. 
 application the intake made (source ``intake``) in a state the gateway decides
 (``received``: the SIS gets a ``pending`` association; ``withdrawn``: ``canceled``) is
 sent as ``PUT /associations/{applicationId}`` through the mbo profile
-(:mod:`gateway.mappings.mbo_association`); states the SIS decided (in review, accepted,
-rejected) came from the SIS and are not echoed back. Which SIS: the configured source the
-cohort came from, else the tenant's only source. The person goes expanded (the profile's
-"add student" flow) when the gateway holds the personal data the profile's Person needs,
-else by id; its id is the SIS's own personId when the person came from an SIS (pulled, or
-pushed through the mbo profile), else the gateway's.
+(:mod:`gateway.mappings.mbo_association`); states the SIS decided are not echoed back.
+The same ordered read takes the ``enrolment.upserted`` events: the SIS's record of a
+forwarded application, pulled or pushed, which the application follows
+(:mod:`.intake_decisions`). Which SIS, which offering id and which ``personId`` (the
+person's id in the mbo profile's id space, so that the SIS's copy of the person is the
+same ``Person``): :mod:`.intake_targets`.
 
 Outcomes: accepted -> recorded (the intake API shows ``forwarded``); refused by the SIS
 (4xx) or not buildable (no SIS, a body the profile refuses) -> a dead-letter event with
@@ -36,25 +36,23 @@ from typing import Any
 from gateway.adapters.ooapi.association_sink import AssociationSink
 from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
-from gateway.domain import Application, Cohort
+from gateway.domain import Application
 from gateway.domain.enrolment import EnrolmentState
 from gateway.errors import (
     ConfigurationError,
     FatalUpstreamError,
-    NotFoundError,
     RetriableUpstreamError,
     ValidationError,
 )
 from gateway.events.outbox import OutboxEvent
 from gateway.events.types import Change, event_type
-from gateway.mappings.mbo_association import association_of, mbo_person
-from gateway.mappings.ooapi_v5_mbo_in import SOURCE_SYSTEM as MBO_PROFILE_SYSTEM
 from gateway.settings import SourceConfig
 from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
-from gateway.store.persons import PersonStore
 from gateway.store.quarantine import Quarantine
 from gateway.sync.intake_applications import INTAKE_SOURCE
+from gateway.sync.intake_decisions import ENROLMENT_UPSERTED, SisDecisions
 from gateway.sync.intake_refusals import RefusalRecorder, Refused
+from gateway.sync.intake_targets import ForwardingTargets
 
 __all__ = [
     "APPLICATION_UPSERTED",
@@ -81,12 +79,14 @@ class ForwardingReport:
     forwarded: int = 0
     rejected: int = 0
     skipped: int = 0
+    #: Applications whose state followed the SIS's record (``enrolment.upserted``).
+    decided: int = 0
     #: The SIS did not answer (retries exhausted): the run stopped, to try again later.
     waiting: bool = False
     busy: bool = False  # another replica holds this tenant's cursor
 
     def __iadd__(self, other: ForwardingReport) -> ForwardingReport:
-        for name in ("events", "forwarded", "rejected", "skipped"):
+        for name in ("events", "forwarded", "rejected", "skipped", "decided"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.waiting = self.waiting or other.waiting
         self.busy = self.busy or other.busy
@@ -126,7 +126,8 @@ class IntakeForwarding:
         self.state = state or ForwardingState(gateway.engine, clock=gateway.clock)
         self.refusals = RefusalRecorder(
             gateway, self.state, quarantine or Quarantine(gateway.engine, clock=gateway.clock))
-        self.persons = PersonStore(gateway.store)
+        self.targets = ForwardingTargets(gateway, tenant)
+        self.decisions = SisDecisions(gateway)
         self.batch_size = batch_size
 
     def run_once(self) -> ForwardingReport:
@@ -138,7 +139,8 @@ class IntakeForwarding:
                 return report
             page = self.gateway.event_log.read(self.tenant, after=claim.cursor,
                                                limit=self.batch_size,
-                                               types=(APPLICATION_UPSERTED,))
+                                               types=(APPLICATION_UPSERTED,
+                                                      ENROLMENT_UPSERTED))
             sinks: dict[str, AssociationSink] = {}
             for event in page.events:
                 report.events += 1
@@ -178,6 +180,11 @@ class IntakeForwarding:
         report: ForwardingReport,
     ) -> bool:
         """Forward one event's application; False when the SIS is unavailable."""
+        if event.type == ENROLMENT_UPSERTED:
+            decided = self.decisions.apply(self.tenant, event)
+            report.decided += bool(decided)
+            report.skipped += decided is None
+            return True
         application = Application.model_validate(event.data["entity"])
         if (application.source.system != INTAKE_SOURCE
                 or application.state not in FORWARDED_STATES):
@@ -186,12 +193,9 @@ class IntakeForwarding:
         association: dict[str, Any] | None = None
         target = "sis"
         try:
-            cohort = self._cohort(application)
-            source = self._source(cohort)
+            cohort, source = self.targets.source_of(application)
             target = source.name
-            association = association_of(
-                application, offering_id=_id_at(cohort, source),
-                person=self._person(application, source))
+            association = self.targets.association(application, cohort, source)
             if source.name not in sinks:
                 sinks[source.name] = open_sinks.enter_context(self.sinks(source))
             sinks[source.name].put(association)
@@ -208,47 +212,6 @@ class IntakeForwarding:
                           event.entity_version, target=target)
         report.forwarded += 1
         return True
-
-    def _cohort(self, application: Application) -> Cohort:
-        try:
-            stored = self.gateway.store.get(self.tenant, application.cohort_id,
-                                            include_deleted=True)
-        except NotFoundError:
-            stored = None
-        if stored is None or stored.kind != Cohort.kind:
-            raise Refused("unknown-cohort", f"no cohort {application.cohort_id}")
-        return Cohort.model_validate(stored.state)
-
-    def _source(self, cohort: Cohort) -> SourceConfig:
-        sources = [s for s in self.gateway.settings.sources if s.tenant == self.tenant]
-        chosen = next((s for s in sources if s.name == cohort.source.system), None)
-        if chosen is None and len(sources) == 1:
-            chosen = sources[0]
-        if chosen is None:
-            raise Refused("no-sis", f"tenant {self.tenant} has no SIS source for cohort "
-                          f"{cohort.id} (configure one named {cohort.source.system!r})")
-        return chosen
-
-    def _person(self, application: Application, source: SourceConfig) -> str | dict[str, Any]:
-        """The person as the SIS should get it: expanded when the gateway holds the data
-        the profile's Person needs, else by id; the SIS's own personId when the person
-        came from an SIS (pulled, or pushed through the mbo profile)."""
-        try:
-            person = self.persons.get(self.tenant, application.person_id)
-        except NotFoundError:
-            raise Refused("unknown-person", f"no person {application.person_id}") from None
-        from_sis = person.source.system in (source.name, MBO_PROFILE_SYSTEM)
-        ident = person.source.id if from_sis else str(person.id)
-        try:
-            data = self.persons.get_personal_data(self.tenant, person.id)
-        except NotFoundError:
-            return ident
-        return mbo_person(ident, data, eck_id=person.eck_id) or ident
-
-
-def _id_at(cohort: Cohort, source: SourceConfig) -> str:
-    """The cohort's offering id as the SIS knows it (its own, when the cohort came from it)."""
-    return cohort.source.id if cohort.source.system == source.name else str(cohort.id)
 
 
 def start_intake_forwarding(

@@ -1,46 +1,50 @@
 """Sync every configured source on its interval, in the background of ``gateway serve``.
 
 Each source with ``interval_seconds > 0`` gets its own thread, so a slow source never
-delays another; :func:`run_sync` holds a lock per source, so within one process a source
-never runs twice at once (across replicas two runs are safe, only wasteful: the store
-writes each change once). A run that fails is logged with the tenant, the source and the
-error class (ids only, no payloads) and tried again at the next interval; the last good
-sync time is kept, so nothing is lost in between.
+delays another. A run covers the source's resources (for an ``ooapi-v5`` source its
+``resources``: catalogue, enrolment, ...; :mod:`gateway.sync.source_resources` holds the
+dispatch table) one after the other; each runner holds a lock per source, so within one
+process a resource of a source never runs twice at once (across replicas two runs are
+safe, only wasteful: the store writes each change once). A resource that fails is logged
+with the tenant, the source, the resource and the error class (ids only, no payloads) and
+tried again at the next interval, while the source's other resources still run; the last
+good sync time of each is kept, so nothing is lost in between.
 
-The mode of a scheduled run: full ("standlevering", finds deletions) when the source has
-never had a full sync or its last one is older than ``full_every``; incremental otherwise.
+The mode of a scheduled run, per resource: full ("standlevering", finds deletions) when
+the resource has never had a full sync or its last one is older than ``full_every``;
+incremental otherwise.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from gateway.bootstrap import Gateway
-from gateway.errors import ConfigurationError, GatewayError
 from gateway.settings import SourceConfig
 from gateway.store.sync_state import SyncStateStore
-from gateway.sync.ooapi_catalogue import CatalogueSyncReport, OoapiCatalogueSync
+from gateway.sync.ooapi_catalogue import CatalogueSyncReport
+from gateway.sync.source_resources import (
+    RUNNERS,
+    Runners,
+    SourceSyncReport,
+    planned,
+    run_catalogue_sync,
+    sync_resources,
+)
 
 __all__ = ["SyncScheduler", "run_sync"]
 
 log = logging.getLogger(__name__)
 
-_LOCKS: dict[tuple[str, str], threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def _source_lock(tenant: str, source: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault((tenant, source), threading.Lock())
-
 
 def run_sync(
     gateway: Gateway, tenant: str, source_name: str, *, full: bool
 ) -> CatalogueSyncReport:
-    """Sync one configured source once (``gateway sync TENANT SOURCE [--full]``).
+    """Sync one configured source's catalogue once (the ``catalogue`` resource alone).
+
+    Every resource of a source: :func:`gateway.sync.source_resources.run_source_sync`.
 
     Args:
         gateway: the composed gateway (store, engine, settings).
@@ -56,11 +60,7 @@ def run_sync(
         ConfigurationError: no such source, or the standards folder is not configured.
         UpstreamError: the source failed (after retries); nothing was deleted.
     """
-    source = gateway.settings.source(tenant, source_name)
-    if source is None:
-        raise ConfigurationError(f"no source {source_name!r} configured for tenant {tenant!r}")
-    with _source_lock(tenant, source_name):
-        return OoapiCatalogueSync.for_gateway(gateway).run(source, full=full)
+    return run_catalogue_sync(gateway, tenant, source_name, full=full)
 
 
 class SyncScheduler:
@@ -75,8 +75,8 @@ class SyncScheduler:
 
     Args:
         gateway: the composed gateway.
-        full_every: a scheduled run is full when the last full sync is older than this.
-        sync: runs one sync; tests pass a fake.
+        full_every: a resource's run is full when its last full sync is older than this.
+        runners: the dispatch table (source kind -> resource -> runner); tests pass fakes.
     """
 
     def __init__(
@@ -84,12 +84,13 @@ class SyncScheduler:
         gateway: Gateway,
         *,
         full_every: timedelta = timedelta(days=1),
-        sync: Callable[..., CatalogueSyncReport] = run_sync,
+        runners: Runners = RUNNERS,
     ) -> None:
         self.gateway = gateway
         self.full_every = full_every
-        self.sync = sync
+        self.runners = runners
         self.states = SyncStateStore(gateway.engine)
+        #: Resource runs that succeeded, and those that failed.
         self.runs = 0
         self.failures = 0
 
@@ -115,28 +116,31 @@ class SyncScheduler:
             if stop.wait(source.interval_seconds):
                 return
 
-    def run_once(self, source: SourceConfig) -> CatalogueSyncReport | None:
-        """One scheduled run; errors are logged and counted, never raised."""
+    def run_once(self, source: SourceConfig) -> SourceSyncReport:
+        """One scheduled run of every resource of ``source``; failures are logged and
+        counted per resource, never raised."""
         try:
-            full = self._full_due(source)
-            report = self.sync(self.gateway, source.tenant, source.name, full=full)
-        except GatewayError as exc:
+            plan = [(name, self._full_due(source, name)) for name in
+                    planned(source, self.runners)]
+        except Exception:  # e.g. the database is away: try again next interval
             self.failures += 1
-            log.error("scheduled sync %s/%s failed (%s): %s; next try in %ss",
-                      source.tenant, source.name, type(exc).__name__, exc.message,
-                      source.interval_seconds)
-            return None
-        except Exception:  # a bug must not end the schedule of this source
-            self.failures += 1
-            log.exception("scheduled sync %s/%s crashed; next try in %ss",
+            log.exception("scheduled sync %s/%s could not start; next try in %ss",
                           source.tenant, source.name, source.interval_seconds)
-            return None
-        self.runs += 1
-        log.info("scheduled sync %s", report.line())
+            return SourceSyncReport(source.tenant, source.name)
+        report = sync_resources(self.gateway, source, plan, self.runners)
+        self.failures += len(report.failed)
+        self.runs += len(report.outcomes) - len(report.failed)
+        for line in report.lines():
+            log.info("scheduled sync %s", line)
+        if report.failed:
+            log.error("scheduled sync %s/%s: %s failed; next try in %ss", source.tenant,
+                      source.name, ", ".join(report.failed), source.interval_seconds)
         return report
 
-    def _full_due(self, source: SourceConfig) -> bool:
-        state = self.states.get(source.tenant, source.name)
+    def _full_due(self, source: SourceConfig, resource: str) -> bool:
+        entry = self.runners.get(source.kind, {}).get(resource)
+        key = entry.state_key(source.name) if entry is not None else source.name
+        state = self.states.get(source.tenant, key)
         if state is None or state.last_full_sync_at is None:
             return True
         now: datetime = self.gateway.clock()

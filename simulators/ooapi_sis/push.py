@@ -73,7 +73,8 @@ class PushReport:
 
 def requests_of(school: SisSchool, *, students: int | None = None,
                 phases: Sequence[str] = PHASES,
-                association_types: Sequence[str] | None = None) -> Iterator[tuple[str, Request]]:
+                association_types: Sequence[str] | None = None,
+                received: bool = False) -> Iterator[tuple[str, Request]]:
     """(phase, (path, body)) of every PUT, built one at a time under the school's lock.
 
     Args:
@@ -81,6 +82,9 @@ def requests_of(school: SisSchool, *, students: int | None = None,
         students: push only the first N students (and all staff); default all.
         phases: which of :data:`PHASES` to send.
         association_types: push only associations of these ``associationType`` s.
+        received: also push what others pushed to the SIS (the persons and associations
+            of forwarded applications), under their own ids and with the school's
+            decision as their state: the SIS passes on what it took in.
     """
     limit = school.students if students is None else min(students, school.students)
     pushed = [*range(limit), *range(school.students, school.persons)]
@@ -89,6 +93,11 @@ def requests_of(school: SisSchool, *, students: int | None = None,
             with school.lock:
                 doc = school.person_of(number)
             yield "persons", (f"/persons/{doc['personId']}", doc)
+        if received:
+            with school.lock:
+                taken_in = {i: dict(d) for i, d in sorted(school.received.persons.items())}
+            for ident, doc in taken_in.items():
+                yield "persons", (f"/persons/{ident}", doc)
     groups = range(len(school.groups))
     if "groups" in phases:
         for number in groups:
@@ -110,6 +119,15 @@ def requests_of(school: SisSchool, *, students: int | None = None,
             for association in found:
                 if association is not None and (association_types is None or association[0][
                         "associationType"] in association_types):
+                    doc = pdocs.on_its_own(*association)
+                    yield "associations", (f"/associations/{doc['associationId']}", doc)
+        if received:
+            with school.lock:
+                kept = [a for person in sorted(school.received.persons)
+                        for a in school.received.of_person(person)]
+            for association in kept:
+                if association_types is None or association[0].get(
+                        "associationType") in association_types:
                     doc = pdocs.on_its_own(*association)
                     yield "associations", (f"/associations/{doc['associationId']}", doc)
 
@@ -160,7 +178,7 @@ async def push_async(
     school: SisSchool, base_url: str, token_url: str, client_id: str, client_secret: str, *,
     concurrency: int = 8, scope: str | None = None, students: int | None = None,
     phases: Sequence[str] = PHASES, association_types: Sequence[str] | None = None,
-    timeout: float = 30.0, max_attempts: int = 3,
+    timeout: float = 30.0, max_attempts: int = 3, received: bool = False,
 ) -> PushReport:
     """Push the population (see the module docstring); the coroutine behind :func:`push_to`."""
     if concurrency < 1:
@@ -174,7 +192,7 @@ async def push_async(
         await pusher.fresh_token(None)  # wrong credentials end the push before it starts
         for phase in phases:
             queue = requests_of(school, students=students, phases=(phase,),
-                                association_types=association_types)
+                                association_types=association_types, received=received)
 
             async def worker(todo: Iterator[tuple[str, Request]] = queue) -> None:
                 for name, (path, body) in todo:  # workers share one generator
@@ -200,7 +218,7 @@ def push_to(
     school: SisSchool, base_url: str, token_url: str, client_id: str, client_secret: str, *,
     concurrency: int = 8, scope: str | None = None, students: int | None = None,
     phases: Sequence[str] = PHASES, association_types: Sequence[str] | None = None,
-    timeout: float = 30.0, max_attempts: int = 3,
+    timeout: float = 30.0, max_attempts: int = 3, received: bool = False,
 ) -> PushReport:
     """Push the school's population to an mbo profile receiver with ``PUT`` requests.
 
@@ -218,6 +236,8 @@ def push_to(
             receiver may hold no course offerings, for one).
         timeout: seconds per request.
         max_attempts: attempts per request on 429 and 5xx.
+        received: also push the persons and associations pushed to the SIS (see
+            :func:`requests_of`).
 
     Returns:
         Counts, failures and latencies (``report.line()`` for one line).
@@ -228,4 +248,4 @@ def push_to(
     return asyncio.run(push_async(
         school, base_url, token_url, client_id, client_secret, concurrency=concurrency,
         scope=scope, students=students, phases=phases, association_types=association_types,
-        timeout=timeout, max_attempts=max_attempts))
+        timeout=timeout, max_attempts=max_attempts, received=received))

@@ -30,6 +30,7 @@ from gateway.domain.enrolment import EnrolmentState
 from gateway.events.publisher import InMemoryEventPublisher
 from gateway.events.schemas import event_schemas
 from gateway.events.types import DEADLETTER_TYPE
+from gateway.mappings.ooapi_v5_mbo_in import canonical_id
 from gateway.settings import SourceConfig
 from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
 from gateway.store.persons import PersonStore
@@ -194,8 +195,10 @@ def test_a_refusal_is_dead_lettered_without_personal_data(setup: Setup) -> None:
     assert (letter.data["entityId"], letter.data["code"]) == (str(applicant), "sis-rejected")
     original = json.loads(letter.data["original"])
     assert original["associationId"] == str(applicant)
-    assert original["person"] == str(PersonStore(gateway.store).get(
-        "roc-a", UUID(original["person"])).id)
+    # by the personId the intake gave the applicant, which maps to the applicant's Person
+    person = setup.intake.get("roc-a", applicant)[0].person_id
+    assert canonical_id("roc-a", "person", original["person"]) == person
+    assert PersonStore(gateway.store).get("roc-a", person).id == person
     with gateway.engine.connect() as conn:
         rows = conn.execute(select(quarantine.c.raw, quarantine.c.reason)).all()
     everything = json.dumps([e.data for e in gateway.event_log.read("roc-a", limit=1000)

@@ -103,8 +103,9 @@ def test_a_programme_association_is_the_enrolment(receiver: Receiver) -> None:
     (event,) = receiver.events_after(cursor)
     assert event.type == "nl.mbo.enrolment.enrolment.upserted.v1"
     entity = event.data["entity"]
+    # pending is undecided: in review (the SIS may still deny it), no longer "accepted"
     assert (entity["state"], entity["cohort_id"], entity["offering_id"], entity["start_date"]
-            ) == ("accepted", str(cohort.id), str(cohort.offering_id), "2026-09-01")
+            ) == ("in_review", str(cohort.id), str(cohort.offering_id), "2026-09-01")
     reply = receiver.patch(f"/associations/{aid}", {"state": "associated"})
     assert receiver.valid(PATH, reply, "patch")["state"] == "associated"
     assert _state(receiver, aid, "enrolment") == "enrolled"
@@ -114,6 +115,50 @@ def test_a_programme_association_is_the_enrolment(receiver: Receiver) -> None:
     assert item["offering"]["offeringType"] == "program"
     by_cohort = receiver.valid(BY_OFFERING, receiver.get(f"/offerings/{cohort.id}/associations"))
     assert [i["associationId"] for i in by_cohort["items"]] == [aid]
+
+
+def _programme(receiver: Receiver, state: str) -> tuple[str, dict[str, Any]]:
+    """A student's programme association (an enrolment) in ``state``."""
+    pid = new_id()
+    receiver.put(f"/persons/{pid}", person_doc(pid))
+    aid = new_id()
+    doc = association_doc(aid, pid, str(receiver.cohorts["roc-a"].id),
+                          kind="programOfferingAssociation", state=state, needs=())
+    assert receiver.put(f"/associations/{aid}", doc).status_code == 201
+    return aid, doc
+
+
+@pytest.mark.parametrize(("path", "canonical"), [
+    (["pending", "denied"], ["in_review", "rejected"]),  # refused when pending was accepted
+    (["queued", "pending", "denied"], ["in_review", "in_review", "rejected"]),
+    (["pending", "canceled"], ["in_review", "withdrawn"]),
+    (["pending", "associated", "canceled"], ["in_review", "enrolled", "ended"]),
+    (["pending", "associated", "finished"], ["in_review", "enrolled", "ended"]),
+])
+def test_an_sis_lifecycle_of_an_enrolment_is_accepted(
+    receiver: Receiver, path: list[str], canonical: list[str]
+) -> None:
+    aid, doc = _programme(receiver, path[0])
+    seen = [_state(receiver, aid, "enrolment")]
+    for state in path[1:]:
+        reply = receiver.patch(f"/associations/{aid}", {"state": state})
+        assert receiver.valid(PATH, reply, "patch")["state"] == state
+        seen.append(_state(receiver, aid, "enrolment"))
+    assert seen == canonical
+
+
+def test_a_denied_enrolment_stays_denied(receiver: Receiver) -> None:
+    aid, doc = _programme(receiver, "pending")
+    assert receiver.patch(f"/associations/{aid}", {"state": "denied"}).status_code == 200
+    before, cursor = receiver.get(f"/associations/{aid}").json(), receiver.head()
+    reply = receiver.put(f"/associations/{aid}", {**doc, "state": "associated"})
+    assert reply.status_code == 409, reply.text
+    body = reply.json()
+    assert (body["from"], body["toAssociationState"]) == ("rejected", "associated")
+    assert "denied -> associated is not allowed" in body["detail"]
+    assert receiver.events_after(cursor) == []
+    assert receiver.get(f"/associations/{aid}").json() == before
+    assert _state(receiver, aid, "enrolment") == "rejected"
 
 
 def test_the_association_start_date_wins_over_the_cohort_start(receiver: Receiver) -> None:

@@ -30,8 +30,9 @@ from gateway.settings import Settings
 from gateway.store.persons import PersonStore
 from gateway.store.quarantine import Quarantine
 from gateway.store.sync_state import SyncStateStore
-from gateway.sync.ooapi_enrolment import run_enrolment_sync, state_key
+from gateway.sync.ooapi_enrolment import EnrolmentSyncReport, run_enrolment_sync, state_key
 from gateway.sync.scheduler import run_sync
+from gateway.sync.source_resources import run_source_sync
 from simulators.ooapi_sis.population import PROGRAMME, SisSchool
 from tests.integration.sis_school import SchoolSis, serving_school
 
@@ -45,13 +46,14 @@ def sis(standards: Standards) -> Iterator[SchoolSis]:
         yield served
 
 
-def gateway_for(engine: Engine, sis: SchoolSis, standards: Standards) -> Gateway:
+def gateway_for(engine: Engine, sis: SchoolSis, standards: Standards,
+                **source: Any) -> Gateway:
     settings = Settings(
         token_secret=secrets.token_hex(32), standards_dir=standards.root,
         tenants=[{"id": TENANT, "name": "ROC A"}],
         sources=[{"tenant": TENANT, "name": SOURCE, "base_url": sis.url,
                   "token_url": f"{sis.url}/oauth/token", "client_id": sis.client_id,
-                  "client_secret": sis.secret, "page_size": 50}],
+                  "client_secret": sis.secret, "page_size": 50, **source}],
     )
     now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     gw = bootstrap(settings, engine=engine, clock=lambda: now)
@@ -174,7 +176,8 @@ def test_a_transition_the_machine_refuses_is_quarantined_and_the_state_stays(
     tick(gateway)
     run_enrolment_sync(gateway, TENANT, SOURCE, full=False)
     enrolled = gateway.store.get(TENANT, UUID(canonical("enrolment", application)))
-    assert (stored.state["state"], enrolled.state["state"]) == ("accepted", "enrolled")
+    # pending is in review (no longer "accepted": the SIS may still deny it)
+    assert (stored.state["state"], enrolled.state["state"]) == ("in_review", "enrolled")
 
     with sis.school.lock:  # the SIS puts an enrolled student back in the queue
         n, slot = divmod(sis.school.association_number(application), 4)  # type: ignore[operator]
@@ -190,6 +193,27 @@ def test_a_transition_the_machine_refuses_is_quarantined_and_the_state_stays(
     assert "not allowed" in kept.reason and json.loads(kept.raw)["associationId"] == application
     assert gateway.store.get(TENANT, UUID(canonical("enrolment", application))).version == \
         enrolled.version
+
+
+def test_the_sis_denying_a_pending_application_is_a_rejection(
+    gateway: Gateway, sis: SchoolSis,
+) -> None:
+    run_enrolment_sync(gateway, TENANT, SOURCE, full=True)
+    _, associations = population(sis.school)
+    application = next(i for i, a in associations.items() if a["state"] == "pending"
+                       and a["associationType"] == "programOfferingAssociation")
+    ident = UUID(canonical("enrolment", application))
+    assert gateway.store.get(TENANT, ident).state["state"] == "in_review"
+    sis.mutate(reject=application)
+    cursor = gateway.event_log.head(TENANT)
+    tick(gateway)
+    report = run_enrolment_sync(gateway, TENANT, SOURCE, full=False)
+    # pending -> denied was quarantined while pending read as "accepted"
+    assert (report.quarantined, report.changed) == (0, 1)
+    assert Quarantine(gateway.engine).list(TENANT) == []
+    [event] = events_since(gateway, cursor)
+    assert (event.subject, event.data["entity"]["state"], event.data["changedFields"]) == (
+        str(ident), "rejected", ["state"])
 
 
 def test_a_broken_person_is_quarantined_with_its_payload_and_the_rest_goes_on(
@@ -284,6 +308,31 @@ def test_associations_wait_for_the_catalogue_and_failures_move_nothing(
         gateway.close()
 
 
+def test_a_source_sync_runs_each_resource_and_one_failing_stops_no_other(
+    engine: Engine, sis: SchoolSis, standards: Standards,
+) -> None:
+    gateway = gateway_for(engine, sis, standards, resources=["enrolment", "catalogue"])
+    try:
+        _, associations = population(sis.school)
+        report = run_source_sync(gateway, TENANT, SOURCE, full=True)
+        assert [o.resource for o in report.outcomes] == ["catalogue", "enrolment"]
+        assert report.failed == []
+        enrolment = report.report("enrolment")
+        assert isinstance(enrolment, EnrolmentSyncReport)
+        assert (enrolment.created, enrolment.offerings_unknown) == (len(associations), 0)
+        assert report.lines()[1] == enrolment.line()
+
+        sis.refuse = lambda path: 503 if path.startswith("/persons") else None
+        tick(gateway)
+        broken = run_source_sync(gateway, TENANT, SOURCE, full=False)
+        assert broken.failed == ["enrolment"]
+        assert broken.report("catalogue") is not None  # ran, and before the failure
+        assert broken.lines()[1].startswith(
+            f"{TENANT}/{SOURCE} enrolment: failed: RetriableUpstreamError")
+    finally:
+        gateway.close()
+
+
 def test_an_application_forwarded_to_the_sis_comes_back_with_its_decisions(
     gateway: Gateway, sis: SchoolSis,
 ) -> None:
@@ -308,7 +357,7 @@ def test_an_application_forwarded_to_the_sis_comes_back_with_its_decisions(
     enrolment = gateway.store.get(TENANT, UUID(canonical("enrolment", str(application.id))))
     assert enrolment.state["application_id"] == str(application.id)
     assert (enrolment.state["state"], enrolment.state["person_id"]) == (
-        "accepted", canonical("person", person))
+        "in_review", canonical("person", person))  # pending: undecided (was "accepted")
     assert enrolment.state["cohort_id"] == str(entity_id(TENANT, SOURCE, "cohort", cohort))
     assert gateway.store.get(TENANT, application.id).state["state"] == "in_review"
 

@@ -24,6 +24,8 @@ from gateway.mappings.association_states import (
     to_enrolment_state,
     to_remote_state,
 )
+from gateway.mappings.ooapi_v5_mbo_states import next_state
+from gateway.sync.intake_decisions import application_state
 
 MBO_PROPERTIES = ("/paths/~1associations~1{associationId}/put/requestBody/content/"
                   "application~1json/schema/oneOf/0/allOf/0/allOf/1/allOf/0/properties")
@@ -63,8 +65,7 @@ def test_the_enums_cover_every_published_value(official_enums: dict[str, set[str
 def test_every_published_state_maps_to_a_state_of_the_kind(
     official_enums: dict[str, set[str]], kind: Any
 ) -> None:
-    expected = APPLICATION_STATES if kind == "application" else ENROLMENT_STATES | {
-        EnrolmentState.IN_REVIEW, EnrolmentState.REJECTED}
+    expected = APPLICATION_STATES if kind == "application" else ENROLMENT_STATES
     for name, values in official_enums.items():
         for value in values:
             state = to_enrolment_state(value, kind)
@@ -84,7 +85,9 @@ def test_every_canonical_state_maps_into_each_published_enum(
 
 
 @pytest.mark.parametrize(("ooapi", "application", "enrolment"), [
-    ("pending", "in_review", "accepted"),
+    # pending was "accepted" for an enrolment, and the machine then refused an SIS's
+    # pending -> denied (an accepted place cannot be rejected): it is undecided, in review
+    ("pending", "in_review", "in_review"),
     ("queued", "in_review", "in_review"),
     ("associated", "accepted", "enrolled"),
     ("denied", "rejected", "rejected"),
@@ -135,3 +138,67 @@ def test_a_refused_transition_names_from_to_and_allowed() -> None:
     with pytest.raises(TransitionError) as caught:
         transition(EnrolmentState.ACCEPTED, EnrolmentState.REJECTED)
     assert caught.value.context["allowed"] == ["enrolled", "withdrawn"]
+
+
+#: Sequences of OOAPI states an SIS goes through (OOAPI v5 associationState, the mbo
+#: profile's finished), and the canonical state each ends in: every step must be a change
+#: the machine accepts.
+SIS_LIFECYCLES = [
+    (("pending", "denied"), "rejected"),
+    (("pending", "associated", "canceled"), "ended"),
+    (("pending", "associated", "finished"), "ended"),
+    (("pending", "canceled"), "withdrawn"),
+    (("queued", "pending", "denied"), "rejected"),
+    (("queued", "associated", "finished"), "ended"),
+    (("associated", "canceled"), "ended"),
+]
+#: (lifecycle so far, next state) that no SIS lifecycle has: refused.
+IMPOSSIBLE = [
+    (("pending", "denied"), "associated"),
+    (("pending", "associated"), "pending"),
+    (("pending", "associated"), "denied"),
+    (("pending", "associated", "finished"), "associated"),
+    (("pending", "canceled"), "pending"),
+]
+
+
+def _walk(states: tuple[str, ...]) -> EnrolmentState:
+    current: EnrolmentState | None = None
+    stored: str | None = None
+    for value in states:
+        current, stored = next_state(current, stored, value), value
+    assert current is not None
+    return current
+
+
+@pytest.mark.parametrize(("lifecycle", "final"), SIS_LIFECYCLES,
+                         ids=[">".join(steps) for steps, _ in SIS_LIFECYCLES])
+def test_the_sis_lifecycle_is_accepted_by_the_machine(
+    lifecycle: tuple[str, ...], final: str
+) -> None:
+    assert _walk(lifecycle) is EnrolmentState(final)
+
+
+@pytest.mark.parametrize(("done", "asked"), IMPOSSIBLE, ids=lambda v: str(v))
+def test_an_impossible_change_is_refused_with_both_vocabularies(
+    done: tuple[str, ...], asked: str
+) -> None:
+    current = _walk(done)
+    with pytest.raises(TransitionError) as caught:
+        next_state(current, done[-1], asked)
+    context = caught.value.context
+    assert (context["from_state"], context["from_association_state"],
+            context["to_association_state"]) == (current.value, done[-1], asked)
+    assert f"{done[-1]} -> {asked} is not allowed" in caught.value.message
+
+
+@pytest.mark.parametrize(("enrolment", "application"), [
+    ("in_review", "in_review"), ("enrolled", "accepted"), ("interrupted", "accepted"),
+    ("ended", "accepted"),  # the applicant was admitted; the enrolment carries on
+    ("rejected", "rejected"), ("withdrawn", "withdrawn"),
+])
+def test_an_application_follows_the_state_of_its_enrolment(
+    enrolment: str, application: str
+) -> None:
+    carried = application_state(EnrolmentState(enrolment))
+    assert to_enrolment_state(carried, "application") is EnrolmentState(application)

@@ -98,9 +98,15 @@ def test_the_scope_table_holds_every_scope_the_profile_names(profile: MboProfile
 
 
 @pytest.mark.parametrize(("current", "stored", "asked", "expected"), [
-    (None, None, "pending", S.ACCEPTED),
+    # pending is undecided (in review), not accepted: the SIS may still deny it
+    (None, None, "pending", S.IN_REVIEW),
     (None, None, "associated", S.ENROLLED),
     (None, None, "canceled", S.WITHDRAWN),
+    (None, None, "denied", S.REJECTED),
+    (S.IN_REVIEW, "pending", "denied", S.REJECTED),
+    (S.IN_REVIEW, "pending", "associated", S.ENROLLED),
+    (S.IN_REVIEW, "pending", "canceled", S.WITHDRAWN),
+    (S.IN_REVIEW, "pending", "queued", S.IN_REVIEW),
     (S.ACCEPTED, "pending", "associated", S.ENROLLED),
     (S.IN_REVIEW, "queued", "associated", S.ENROLLED),
     (S.IN_REVIEW, "queued", "canceled", S.WITHDRAWN),
@@ -118,6 +124,7 @@ def test_association_states_move_the_machine(
 
 @pytest.mark.parametrize(("current", "stored", "asked"), [
     (S.REJECTED, "denied", "associated"), (S.ENROLLED, "associated", "pending"),
+    (S.ENROLLED, "associated", "denied"), (S.ENDED, "finished", "canceled"),
     (S.ENDED, "finished", "associated"), (S.WITHDRAWN, "canceled", "queued")])
 def test_refused_changes_say_from_to_and_what_is_allowed(
     current: S, stored: str, asked: str
