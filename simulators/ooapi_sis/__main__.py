@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="modules and keuzedelen (default 2.5 per offering)")
     parser.add_argument("--students", type=int, default=0,
                         help="students of the school (0: serve the catalogue only)")
+    parser.add_argument("--sessions-per-klas", type=int, default=0,
+                        help="lessons and exam sessions (component offerings) per klas")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--today", type=date.fromisoformat, default=None,
                         help="the simulated date (YYYY-MM-DD); default the real one")
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     catalogue = SisCatalogue(args.offerings, seed=args.seed, cohorts=args.cohorts,
                              courses=args.courses, today=args.today)
-    school = SisSchool(catalogue, students=args.students) if args.students else None
+    school = SisSchool(catalogue, students=args.students,
+                       sessions_per_klas=args.sessions_per_klas) if args.students else None
     if args.push_to:
         if school is None or not (args.token_url and args.push_client_secret):
             parser.error("--push-to needs --students, --token-url and --push-client-secret")

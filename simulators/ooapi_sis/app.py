@@ -14,7 +14,10 @@
 - with a ``school`` (:class:`~.population.SisSchool`): its persons, associations and
   groups (:mod:`.population_app`), ``PUT /associations/{associationId}`` and
   ``PUT /persons/{personId}`` checked against the mbo profile, and more kinds of change
-  (:mod:`.population_writes`).
+  (:mod:`.population_writes`); its timetable's components and component offerings
+  (:mod:`.timetable_app`; the offerings also in ``/offerings`` and
+  ``/offerings/{offeringId}``), the persons of a klas, and klas and timetable changes
+  (:mod:`.roster_changes`).
 
 Errors are OOAPI ``Problem`` documents (``application/problem+json``).
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -44,6 +47,9 @@ from simulators.ooapi_sis.population import SisSchool
 from simulators.ooapi_sis.population_app import population_routes
 from simulators.ooapi_sis.population_writes import RequestCheck, SchoolWrites
 from simulators.ooapi_sis.responses import checked_id, guard, json_response, problem
+from simulators.ooapi_sis.roster_changes import PARAMS as ROSTER_PARAMS
+from simulators.ooapi_sis.roster_changes import RosterMutator, apply_roster_changes
+from simulators.ooapi_sis.timetable_app import timetable_routes
 from simulators.ooapi_sis.tokens import TokenIssuer
 
 __all__ = ["create_sis_app"]
@@ -124,6 +130,15 @@ def create_sis_app(
     issuer = TokenIssuer(client_id, client_secret)
     writes = SchoolWrites(school, check) if school is not None else None
     cache: dict[tuple[Any, ...], list[Doc]] = {}
+    lists = dict(_LISTS)
+    roster = RosterMutator(school) if school is not None else None
+    if school is not None and school.timetable.per_klas:
+        timetable = school.timetable
+        lists["/offerings"] = replace(_LISTS["/offerings"], items=lambda c, p: [
+            *c.offerings.values(), *timetable.offerings()])
+
+    def version() -> tuple[int, int]:
+        return (catalogue.version, school.version if school is not None else 0)
 
     def guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Any]:
         return guard(issuer, catalogue.lock, handler)
@@ -134,9 +149,9 @@ def create_sis_app(
             query = parse_query(request.query_params, sorts=spec.sorts,
                                 default_sort=spec.default_sort, dated=spec.dated,
                                 today=catalogue.today)
-            key = (template, tuple(sorted(path.items())), query.filter_key(), catalogue.version)
+            key = (template, tuple(sorted(path.items())), query.filter_key(), version())
             if key not in cache:
-                if len(cache) > 256 or any(k[-1] != catalogue.version for k in cache):
+                if len(cache) > 256 or any(k[-1] != version() for k in cache):
                     cache.clear()
                 cache[key] = sorted_items(spec.items(catalogue, path), query, spec.id_key)
             return json_response(page_of(cache[key], query,
@@ -147,6 +162,9 @@ def create_sis_app(
         def handler(request: Request) -> Response:
             ident = checked_id(request.path_params[param])
             doc = getattr(catalogue, collection).get(ident)
+            if doc is None and collection == "offerings" and school is not None:
+                number = school.timetable.offering_number(ident)
+                doc = None if number is None else school.timetable.offering(number)
             if doc is None:
                 raise HTTPException(404, f"no {param[:-2]} {ident}")
             return json_response(for_consumer(doc, request.query_params.get("consumer") or None))
@@ -158,10 +176,14 @@ def create_sis_app(
     def mutate(request: Request) -> Response:
         params = request.query_params
         changes: list[str] = []
-        if "count" in params or writes is None or not writes.asks_for_changes(params):
+        rostering = roster is not None and any(name in params for name in ROSTER_PARAMS)
+        if "count" in params or not (rostering or (writes is not None
+                                                   and writes.asks_for_changes(params))):
             changes += catalogue.mutate(_count(params.get("count", "1"), "count"))
         if writes is not None:
             changes += writes.mutate(params)
+        if roster is not None and rostering:
+            changes += _roster_changes(roster, params)
         log.info("simulated SIS: %d changes", len(changes))
         versions = {"version": catalogue.version}
         if school is not None:
@@ -171,10 +193,11 @@ def create_sis_app(
     routes = [Route("/oauth/token", issuer.token, methods=["POST"]),
               Route("/", guarded(service), methods=["GET"]),
               Route("/_simulator/mutate", guarded(mutate), methods=["POST"])]
-    routes += [Route(t, guarded(listing(t, s)), methods=["GET"]) for t, s in _LISTS.items()]
+    routes += [Route(t, guarded(listing(t, s)), methods=["GET"]) for t, s in lists.items()]
     routes += [Route(t, guarded(item(*spec)), methods=["GET"]) for t, spec in _ITEMS.items()]
     if school is not None and writes is not None:
         routes += population_routes(school, issuer)
+        routes += timetable_routes(school, issuer)
         routes += writes.routes(issuer)
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -184,6 +207,15 @@ def create_sis_app(
 
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error,
                                                         Exception: http_error})
+
+
+def _roster_changes(roster: RosterMutator, params: Any) -> list[str]:
+    def number(name: str) -> int:
+        return _count(params[name], name) if name in params else 0
+    try:
+        return apply_roster_changes(roster, params, number)
+    except KeyError as exc:
+        raise HTTPException(404, f"nothing listed as {exc.args[0]}") from None
 
 
 def _count(raw: str, name: str) -> int:

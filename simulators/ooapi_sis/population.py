@@ -32,6 +32,7 @@ from simulators.ooapi_sis.generator import SisCatalogue
 from simulators.ooapi_sis.numbered_ids import NumberedIds
 from simulators.ooapi_sis.people import identity, student_number
 from simulators.ooapi_sis.received import Received
+from simulators.ooapi_sis.timetable import SisTimetable
 
 __all__ = ["APPLICATION", "KEUZEDEEL", "PROGRAMME", "STATES", "SisSchool"]
 
@@ -55,11 +56,13 @@ class SisSchool:
         staff: the number of employees; default one per 25 students.
         eck_share: the share of persons with an ECK iD.
         class_size: students per klas.
+        sessions_per_klas: lessons and exam sessions (component offerings) per klas
+            (:mod:`.timetable`); 0, the default, serves none.
     """
 
     def __init__(self, catalogue: SisCatalogue, students: int = 1000, *,
                  staff: int | None = None, eck_share: float = 0.35,
-                 class_size: int = 28) -> None:
+                 class_size: int = 28, sessions_per_klas: int = 0) -> None:
         if students < 1 or class_size < 1:
             raise ValueError("a school needs students and klassen of at least one")
         self.catalogue = catalogue
@@ -94,7 +97,13 @@ class SisSchool:
         #: Persons and associations pushed to the SIS (``PUT``).
         self.received = Received()
         self.rng = random.Random(f"{self.seed}/school-changes")
+        #: Changed fields of klassen, klassen removed, and (klas, person number) pairs of
+        #: members taken out of their klas (:mod:`.roster_changes`).
+        self.group_changes: dict[int, Doc] = {}
+        self.removed_groups: set[int] = set()
+        self.removed_members: set[tuple[int, int]] = set()
         self._enrol()
+        self.timetable = SisTimetable(self, sessions_per_klas)
 
     # -- building -------------------------------------------------------------------------
     def _offerings_of(self, slot: int) -> list[str]:
@@ -215,19 +224,34 @@ class SisSchool:
     # -- groups ---------------------------------------------------------------------------
     def group_number(self, ident: str) -> int | None:
         number = self.group_ids.decode(ident)
-        return number if number is not None and number < len(self.groups) else None
+        if number is None or number >= len(self.groups) or number in self.removed_groups:
+            return None
+        return number
 
-    def group(self, number: int) -> Doc:
-        index, klas, _, count = self.groups[number]
+    def group_numbers(self) -> Iterator[int]:
+        """The klassen the SIS lists now."""
+        return (n for n in range(len(self.groups)) if n not in self.removed_groups)
+
+    def group_code(self, number: int) -> str:
+        index, klas, _, _ = self.groups[number]
         offering = self.catalogue.offerings[self.running[index]]
         crebo, leerweg, location, year = offering["primaryCode"]["code"].split("-")
-        code = f"{location[-3:]}-{crebo}{leerweg}{int(year) % 100:02d}{_klas_letter(klas)}"
-        return pdocs.group(self.group_ids.encode(number), code=code,
-                           name=f"Klas {code} {offering['name'][0]['value']}",
-                           start=date.fromisoformat(offering["startDate"]),
-                           end=date.fromisoformat(offering["endDate"]),
-                           count=count + (1 if self.staff else 0),
-                           organization=offering["organization"])
+        return f"{location[-3:]}-{crebo}{leerweg}{int(year) % 100:02d}{_klas_letter(klas)}"
+
+    def group(self, number: int) -> Doc:
+        index, _, _, count = self.groups[number]
+        offering = self.catalogue.offerings[self.running[index]]
+        code = self.group_code(number)
+        count += 1 if self.staff else 0
+        if self.removed_members:
+            count = len(self.members(number))
+        doc = pdocs.group(self.group_ids.encode(number), code=code,
+                          name=f"Klas {code} {offering['name'][0]['value']}",
+                          start=date.fromisoformat(offering["startDate"]),
+                          end=date.fromisoformat(offering["endDate"]), count=count,
+                          organization=offering["organization"])
+        doc.update(self.group_changes.get(number, {}))
+        return doc
 
     def members(self, number: int) -> list[Doc]:
         """The klas's students, then its mentor (role ``lecturer``)."""
@@ -238,10 +262,11 @@ class SisSchool:
         numbers = self.by_offering[self.running[index]][first:first + count]
         found = [pdocs.member(self.person_id(a // 4), start=start, end=end, role="student",
                               active=self.slot_state[PROGRAMME][a // 4] == ASSOCIATED)
-                 for a in numbers]
-        if self.staff:
-            found.append(pdocs.member(self.person_id(self.students + number % self.staff),
-                                      start=start, end=end, role="lecturer", active=True))
+                 for a in numbers if (number, a // 4) not in self.removed_members]
+        mentor = self.students + number % self.staff if self.staff else None
+        if mentor is not None and (number, mentor) not in self.removed_members:
+            found.append(pdocs.member(self.person_id(mentor), start=start, end=end,
+                                      role="lecturer", active=True))
         return found
 
 

@@ -8,6 +8,8 @@
 - ``GET /associations/{associationId}`` (person and offering as ids);
 - ``GET /groups`` (sort ``groupId`` | ``name`` | ``startDate``, ``groupType``),
   ``GET /groups/{groupId}``, ``GET /groups/{groupId}/members`` (the mbo profile's list).
+  Dissolved klassen are gone from all three (404); ``/groups/{groupId}/persons`` is in
+  :mod:`.timetable_app`.
 
 Paging, ``consumer`` and errors work as on the catalogue endpoints (:mod:`.listing`).
 """
@@ -132,7 +134,7 @@ class _Reads:
     def _all_groups(self) -> list[Doc]:
         if self._groups is None or self._groups[0] != self.school.version:
             self._groups = (self.school.version,
-                            [self.school.group(n) for n in range(len(self.school.groups))])
+                            [self.school.group(n) for n in self.school.group_numbers()])
         return self._groups[1]
 
     def groups(self, request: Request) -> Response:

@@ -1,0 +1,239 @@
+"""Use case: pull groups, their members and component offerings from an SIS's OOAPI v5 endpoint.
+
+The pulled side of the mbo profile's rostering (the pushed side is
+:mod:`gateway.sync.mbo_groups` and :mod:`gateway.sync.mbo_offerings`). A run reads
+(:mod:`gateway.adapters.ooapi.rostering_source`, every item validated against the
+official schema, members against the profile's ``MembershipItem``):
+
+1. ``/groups``, and per group its members (``/groups/{groupId}/members``, or the official
+   ``/groups/{groupId}/persons`` with ``members_from="persons"``);
+2. ``/components``, so each component offering carries its component (lesson or exam);
+3. ``/offerings?offeringType=component``: the lessons and exam sessions.
+
+Each item is mapped with the profile's own functions
+(:mod:`gateway.mappings.ooapi_v5_mbo_in`), so a group pushed by the SIS and the same group
+pulled are one canonical entity (:func:`~gateway.mappings.ooapi_v5_mbo_in.canonical_id`):
+groups -> :class:`Group`, members -> :class:`Membership`, component offerings ->
+:class:`TimetableActivity`, all on the timetable topic. Work is streamed a page at a time
+(:mod:`gateway.sync.rostering_pages`): unchanged items are skipped through the memo
+(:mod:`gateway.sync.pull_memo`), bad ones quarantined with their raw payload and reason
+(:mod:`gateway.sync.pull_quarantine`) while the rest goes on.
+
+- **Full**: everything; then what this source's pulls wrote before (the records its memo
+  holds) and the SIS no longer lists is deleted (a tombstone event each), except what was
+  quarantined this run (a broken group spares its members). A group only ever pushed,
+  never pulled, is not this pull's to delete.
+- **Incremental**: OOAPI has no change feed, so the same reads without the members of
+  groups that ended and the component offerings that started before the day of the last
+  successful run (``since``), and no deletions.
+
+An upstream failure (after the client's retries) ends the run before any deletion; the
+last successful run stays the starting point of the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from gateway.adapters.ooapi.client import OoapiClient
+from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
+from gateway.adapters.ooapi.mbo_profile import MboProfile, mbo_profile
+from gateway.adapters.ooapi.rostering_source import (
+    OFFERING,
+    MembersFrom,
+    OoapiRosteringSource,
+)
+from gateway.adapters.standards import Standards, standards_from_env
+from gateway.bootstrap import Gateway
+from gateway.errors import ConfigurationError
+from gateway.settings import SourceConfig
+from gateway.store.entities import EntityStore
+from gateway.store.quarantine import Quarantine
+from gateway.store.record_digests import RecordDigestStore
+from gateway.store.sync_state import SyncStateStore
+from gateway.sync.pull_memo import PullMemo
+from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
+from gateway.sync.rostering_pages import RosterPageWriter, RosterRun, record_key
+from gateway.sync.rostering_report import RosteringSyncReport, state_key
+
+__all__ = ["OoapiRosteringSync", "RosteringSyncReport", "run_rostering_sync", "state_key"]
+
+log = logging.getLogger(__name__)
+
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class OoapiRosteringSync:
+    """Pulls the groups, members and component offerings of configured OOAPI v5 sources.
+
+    Example::
+
+        report = OoapiRosteringSync.for_gateway(gateway).run(source, full=True)
+        print(report.line())
+
+    Args:
+        store: the entity store (events go to the outbox with each write).
+        quarantine: where bad items go, with their raw payload.
+        states: the last successful run per (tenant, source).
+        schemas: the official OOAPI v5 schemas.
+        profile: the mbo profile (members are its ``MembershipItem`` s).
+        client_factory: builds the client of a source; tests may pass another transport.
+        clock: the wall clock (UTC).
+        batch_size: entities per store transaction.
+        members_from: read members from the profile's ``members`` list or the official
+            ``persons`` list.
+    """
+
+    def __init__(
+        self, store: EntityStore, quarantine: Quarantine, states: SyncStateStore,
+        schemas: OoapiSchemas, profile: MboProfile, *,
+        client_factory: Callable[[SourceConfig], OoapiClient] = OoapiClient.for_source,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch_size: int = 500,
+        members_from: MembersFrom = "members",
+    ) -> None:
+        if members_from not in ("members", "persons"):
+            raise ConfigurationError("members_from is 'members' or 'persons'")
+        self.store = store
+        self.quarantine = quarantine
+        self.states = states
+        self.schemas = schemas
+        self.profile = profile
+        self.client_factory = client_factory
+        self.clock = clock
+        self.batch_size = batch_size
+        self.members_from = members_from
+
+    @classmethod
+    def for_gateway(cls, gateway: Gateway, **options: Any) -> OoapiRosteringSync:
+        """Built from a composed gateway; the schemas come from ``settings.standards_dir``.
+
+        Raises:
+            ConfigurationError: no standards folder is configured or it lacks OOAPI v5.
+        """
+        folder = gateway.settings.standards_dir
+        standards = Standards(folder) if folder else standards_from_env()
+        return cls(gateway.store, Quarantine(gateway.engine, clock=gateway.clock),
+                   SyncStateStore(gateway.engine), ooapi_schemas(standards),
+                   mbo_profile(standards), clock=gateway.clock, **options)
+
+    def run(self, source: SourceConfig, *, full: bool) -> RosteringSyncReport:
+        """Pull ``source`` once; an incremental run without a previous one runs full.
+
+        Raises:
+            UpstreamError: the endpoint failed after retries; nothing was deleted.
+        """
+        started = self.clock()
+        key = state_key(source.name)
+        state = self.states.get(source.tenant, key)
+        full = full or state is None
+        since: date | None = None if full or state is None else state.last_sync_at.date()
+        report = RosteringSyncReport(source.tenant, source.name,
+                                     "full" if full else "incremental",
+                                     since.isoformat() if since else None, self.members_from)
+        run = RosterRun(source, report,
+                        PullQuarantine(self.quarantine, source.tenant, source.name),
+                        PullMemo(self.store.engine, source.tenant, key))
+        writer = RosterPageWriter(self.store, self.batch_size)
+        with self.client_factory(source) as client:
+            reader = OoapiRosteringSource(client, self.schemas, self.profile,
+                                          members_from=self.members_from)
+            try:
+                self._groups(run, writer, reader, since)
+                self._offerings(run, writer, reader, since)
+                writer.flush(run)
+            finally:
+                report.fetched = reader.fetched
+                report.quarantined = run.quarantine.count
+        if full:
+            self._delete_missing(run, key)
+        self.states.record(source.tenant, key, started_at=started, full=full,
+                           report=report.as_dict(), now=self.clock())
+        log.info("sync %s", report.line())
+        return report
+
+    def _groups(self, run: RosterRun, writer: RosterPageWriter,
+                reader: OoapiRosteringSource, since: date | None) -> None:
+        for page in reader.groups():
+            for item in writer.groups(run, page):
+                assert item.document is not None and item.source_id  # noqa: S101 - valid
+                end = item.document.get("endDate")
+                if since is not None and isinstance(end, str) and end < since.isoformat():
+                    run.report.groups_ended += 1
+                    continue
+                for members in reader.members(item.source_id):
+                    writer.members(run, item.source_id, members)
+
+    def _offerings(self, run: RosterRun, writer: RosterPageWriter,
+                   reader: OoapiRosteringSource, since: date | None) -> None:
+        components, rejected = reader.components()
+        broken: set[str] = set()
+        for bad in rejected:
+            run.quarantine.put("Component", bad.raw, schema_reason(bad.errors),
+                               bad.errors[0].schema_path if bad.errors else "")
+            ident = bad.raw.get("componentId") if isinstance(bad.raw, dict) else None
+            if isinstance(ident, str):
+                broken.add(ident)
+        for page in reader.offerings(components, since=since):
+            kept = []
+            for item in page:
+                component = (item.document or {}).get("component")
+                if isinstance(component, str) and component in broken and item.source_id:
+                    run.spared.add(record_key(OFFERING, item.source_id))  # waits for it
+                    continue
+                kept.append(item)
+            writer.offerings(run, kept)
+
+    def _delete_missing(self, run: RosterRun, key: str) -> None:
+        """Delete what this source's pulls wrote that the SIS no longer lists."""
+        tenant = run.source.tenant
+        digests = RecordDigestStore(self.store.engine)
+        gone = {record: row for record, row in digests.load(tenant, key).items()
+                if record not in run.seen and not run.is_spared(record)}
+        by_kind: dict[str, list[UUID]] = {}
+        for row in gone.values():
+            for kind, ident, _ in row.entities:
+                by_kind.setdefault(kind, []).append(UUID(ident))
+        for kind, ids in sorted(by_kind.items()):
+            for start in range(0, len(ids), self.batch_size):
+                result = self.store.delete(tenant, ids[start:start + self.batch_size])
+                run.report.count(run.report.deleted, kind, result.deleted)
+                run.report.events += len(result.events)
+        digests.save(tenant, key, {}, previous=gone, complete=False, forget=set(gone))
+
+
+def run_rostering_sync(
+    gateway: Gateway, tenant: str, source_name: str, *, full: bool,
+    members_from: MembersFrom = "members",
+) -> RosteringSyncReport:
+    """Pull the groups, members and component offerings of one configured source once.
+
+    Args:
+        gateway: the composed gateway (store, engine, settings).
+        tenant: the tenant id.
+        source_name: the source's ``name`` in ``settings.sources``.
+        full: a full run that also finds deletions; otherwise incremental (which falls
+            back to full when the source was never pulled).
+        members_from: read members from the mbo profile's ``/groups/{groupId}/members``
+            (default) or the official ``/groups/{groupId}/persons``.
+
+    Returns:
+        The counts of the run; ``report.line()`` prints them on one line.
+
+    Raises:
+        ConfigurationError: no such source, or the standards folder is not configured.
+        UpstreamError: the source failed (after retries); nothing was deleted.
+    """
+    source = gateway.settings.source(tenant, source_name)
+    if source is None:
+        raise ConfigurationError(f"no source {source_name!r} configured for tenant {tenant!r}")
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault((tenant, source_name), threading.Lock())
+    with lock:
+        return OoapiRosteringSync.for_gateway(
+            gateway, members_from=members_from).run(source, full=full)
