@@ -176,18 +176,18 @@ def sync(
     tenant: str,
     source: str,
     full: Annotated[bool, typer.Option("--full", help="full sync: also finds deletions")] = False,
-    enrolment: Annotated[bool, typer.Option(
-        "--enrolment", help="also pull persons and associations (after the catalogue)")] = False,
+    resource: Annotated[list[str] | None, typer.Option(
+        "--resource", help="catalogue, enrolment or rostering (repeatable); default: the "
+        "source's own resources")] = None,
 ) -> None:
     """Sync one configured source of a tenant now (incremental unless --full)."""
-    from gateway.sync.scheduler import run_sync
+    from gateway.sync.source_resources import run_source_sync
 
     with built_gateway() as gateway:
-        typer.echo(run_sync(gateway, tenant, source, full=full).line())
-        if enrolment:
-            from gateway.sync.ooapi_enrolment import run_enrolment_sync
-
-            typer.echo(run_enrolment_sync(gateway, tenant, source, full=full).line())
+        report = run_source_sync(gateway, tenant, source, full=full, resources=resource or None)
+        typer.echo(report.line())
+        if report.failed:
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -364,8 +364,10 @@ def dlq_list(tenant: str) -> None:
 def _register_command_groups() -> None:
     """Command groups that live in their own modules (imported here, after ``app`` exists)."""
     from gateway.cli_calendar import calendar_app
+    from gateway.cli_oneroster import oneroster_app
 
     app.add_typer(calendar_app, name="calendar")
+    app.add_typer(oneroster_app, name="oneroster")
 
 
 _register_command_groups()

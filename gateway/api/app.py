@@ -26,6 +26,7 @@ from gateway.api.routers import (
     intake,
     metrics,
     oauth,
+    oneroster,
     ooapi,
     ooapi_mbo,
     personal_data,
@@ -73,6 +74,6 @@ def create_app(gateway: Gateway) -> FastAPI:
     for router in (health.router, metrics.router, oauth.router, events.router,
                    schemas.router, ooapi.router, personal_data.router,
                    audit.router, intake.router, ooapi_mbo.router, calendar.router,
-                   calendar_admin.router):
+                   calendar_admin.router, oneroster.router):
         app.include_router(router)
     return app

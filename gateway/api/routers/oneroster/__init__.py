@@ -1,0 +1,16 @@
+"""OneRoster 1.2 out: the rostering REST service and the CSV bundle download.
+
+The app includes :data:`router` (both); see :mod:`.rostering` and :mod:`.bundle`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.api.routers.oneroster import bundle, rostering
+
+__all__ = ["router"]
+
+router = APIRouter()
+router.include_router(rostering.router)
+router.include_router(bundle.router)
