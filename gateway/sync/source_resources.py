@@ -27,6 +27,8 @@ from gateway.bootstrap import Gateway
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.settings import SourceConfig
 from gateway.sync.enrolment_report import state_key as enrolment_state_key
+from gateway.sync.ical_import import run_ical_sync
+from gateway.sync.ical_import import state_key as ical_state_key
 from gateway.sync.ooapi_catalogue import CatalogueSyncReport, OoapiCatalogueSync
 from gateway.sync.ooapi_enrolment import run_enrolment_sync
 from gateway.sync.ooapi_rostering import run_rostering_sync
@@ -95,8 +97,7 @@ RUNNERS: dict[str, dict[str, ResourceSync]] = {
         "rostering": ResourceSync(run_rostering_sync, rostering_state_key),
     },
     "icalendar": {
-        # ICALENDAR (the lead wires it): ICALENDAR_RESOURCE: ResourceSync(
-        #     gateway.sync.ical_import.run_ical_sync, <its state key>),
+        ICALENDAR_RESOURCE: ResourceSync(run_ical_sync, ical_state_key),
     },
 }
 

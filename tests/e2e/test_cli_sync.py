@@ -66,3 +66,39 @@ def test_sync_runs_each_resource_of_the_source(tmp_path: Path, standards: Standa
                          sis=sis, standards=standards)
         assert wrong.returncode == 1
         assert "timetables" in wrong.stderr
+
+
+def test_sync_of_an_icalendar_source_imports_then_skips_an_unchanged_feed(
+    tmp_path: Path,
+) -> None:
+    from datetime import date, timedelta
+
+    from tests.ical_feeds import feed, vevent
+    from tests.integration.ical_host import serving_feed
+
+    monday = date.today() + timedelta(days=7 - date.today().weekday())
+    start = f"{monday:%Y%m%d}T090000"
+    database = tmp_path / "gateway.db"
+    with serving_feed() as host:
+        host.publish(feed(vevent("les-1@rooster", start, f"{monday:%Y%m%d}T100000",
+                                 rrule="FREQ=WEEKLY;COUNT=10")))
+        env = {
+            **os.environ,
+            "GATEWAY_TOKEN_SECRET": secrets.token_hex(32),
+            "GATEWAY_DATABASE_URL": f"sqlite:///{database}",
+            "GATEWAY_TENANTS": json.dumps([{"id": "roc-a", "name": "ROC A"}]),
+            "GATEWAY_SOURCES": json.dumps([{"tenant": "roc-a", "name": "rooster",
+                                            "kind": "icalendar", "base_url": host.url}]),
+        }
+
+        def gateway(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "gateway.cli", *args], env=env,
+                                  capture_output=True, text=True, timeout=300, check=False)
+
+        assert gateway("migrate").returncode == 0
+        first = gateway("sync", "roc-a", "rooster")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "10" in first.stdout and "failed" not in first.stdout, first.stdout
+        again = gateway("sync", "roc-a", "rooster")
+        assert again.returncode == 0, again.stderr
+        assert host.log[-1][1] == 304  # the second run asked conditionally and was told so

@@ -20,6 +20,7 @@ from gateway.store.sync_state import SyncStateStore
 from gateway.sync.ooapi_catalogue import CatalogueSyncReport, OoapiCatalogueSync
 from gateway.sync.scheduler import SyncScheduler, run_sync
 from gateway.sync.source_resources import (
+    ICALENDAR_RESOURCE,
     RUNNERS,
     ResourceSync,
     Runners,
@@ -224,6 +225,7 @@ def several(tmp_path: Path) -> Iterator[Gateway]:
 def test_the_table_wires_catalogue_enrolment_and_rostering_of_an_ooapi_source() -> None:
     assert list(RUNNERS["ooapi-v5"]) == ["catalogue", "enrolment", "rostering"]
     assert RUNNERS["ooapi-v5"]["rostering"].state_key("sis") == "sis:rostering"
+    assert list(RUNNERS["icalendar"]) == [ICALENDAR_RESOURCE]
     assert RUNNERS["ooapi-v5"]["enrolment"].state_key("sis") == "sis:enrolment"
     assert RUNNERS["ooapi-v5"]["catalogue"].state_key("sis") == "sis"
 
