@@ -3,6 +3,10 @@
 Used by the loops that follow the event log and call out (RIO delivery, intake
 forwarding): each keeps its cursors in a table of its own with the columns ``tenant``
 (primary key), ``cursor`` and ``updated_at``.
+
+Advance a cursor only to what :class:`~gateway.events.log.EventLog` returned (an event's
+``seq``, a page's ``cursor`` or its ``head``): those stop at the commit horizon
+(:mod:`gateway.events.commit_horizon`), so no event can still commit below a stored cursor.
 """
 
 from __future__ import annotations
