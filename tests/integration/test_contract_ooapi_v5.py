@@ -1,0 +1,215 @@
+"""The ``ooapi-v5`` contract suite over real loopback HTTP.
+
+It passes (0 error findings) against the simulated SIS and against the gateway's own
+OOAPI provider, and each named fault of :mod:`tests.integration.ooapi_faults` makes the
+check built for it fail at error level. The CLI writes its three reports; the pytest
+plugin collects one test per check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from contract_tests.checks import Severity
+from contract_tests.registry import get_suite
+from contract_tests.runner import Report, run
+from contract_tests.target import Target
+from gateway.adapters.standards import Standards
+from gateway.testing.serving import serve_in_thread
+from simulators.ooapi_sis import SisCatalogue, SisSchool, create_sis_app
+from tests.integration.ooapi_catalogue import DATABASES, Provider, running_provider
+from tests.integration.ooapi_faults import FAULTS, Fault, faulty
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT, SECRET = "contract-client", "contract-secret-0123456789"
+
+
+def errors_of(report: Report) -> list[str]:
+    return [f"{f.check_id}: {f.message} @ {f.location} = {f.value}"
+            for f in report.findings(Severity.ERROR)]
+
+
+@pytest.fixture(scope="module")
+def school() -> SisSchool:
+    return SisSchool(SisCatalogue(40, seed=11), students=120, sessions_per_klas=1)
+
+
+def sis_target(base: str, standards: Standards) -> Target:
+    return Target(base_url=base, client_id=CLIENT, client_secret=SECRET,
+                  token_url=f"{base}/oauth/token",
+                  options={"standards_dir": str(standards.root)})
+
+
+@pytest.fixture(scope="module")
+def sis(school: SisSchool) -> Iterator[str]:
+    app = create_sis_app(school.catalogue, client_id=CLIENT, client_secret=SECRET,
+                         school=school)
+    with serve_in_thread(app) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_the_simulated_sis_passes_every_error_level_check(
+    sis: str, standards: Standards
+) -> None:
+    suite = get_suite("ooapi-v5")
+    report = run(suite, sis_target(sis, standards))
+    assert errors_of(report) == []
+    assert report.ok and len(report.results) == len(suite.checks)
+
+
+def test_the_suite_reads_a_bounded_sample_of_a_large_catalogue(standards: Standards) -> None:
+    large = SisSchool(SisCatalogue(400, seed=5), students=3000)
+    app = create_sis_app(large.catalogue, client_id=CLIENT, client_secret=SECRET, school=large)
+    with serve_in_thread(app) as port:
+        context = get_suite("ooapi-v5").context_factory(
+            sis_target(f"http://127.0.0.1:{port}", standards))
+        try:
+            paths = {c.path for c in context.collections}
+            pages = sum(context.first_page(c).json().get("totalPages") or 1
+                        for c in context.collections)
+            for check in get_suite("ooapi-v5").checks:
+                assert [f.message for f in check.run(context)
+                        if f.severity is Severity.ERROR] == [], check.id
+            fetched = len(context.http.exchanges)
+        finally:
+            context.close()
+    assert paths >= {"/programs", "/courses", "/offerings", "/persons", "/organizations"}
+    # reading every page of size 10 once would take `pages` requests; the suite takes a
+    # sample (and every GET once), whatever the size of the catalogue
+    assert fetched * 2 < pages, (fetched, pages)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_each_fault_is_reported_by_an_error_level_check(
+    fault: Fault, school: SisSchool, standards: Standards
+) -> None:
+    app = create_sis_app(school.catalogue, client_id=CLIENT, client_secret=SECRET,
+                         school=school)
+    with serve_in_thread(faulty(app, fault)) as port:
+        report = run(get_suite("ooapi-v5"), sis_target(f"http://127.0.0.1:{port}", standards))
+    failed = {r.check.id for r in report.results if r.failed}
+    assert fault.detected_by in failed, errors_of(report)
+    assert not report.ok
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def ooapi_provider(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Provider]:
+    with running_provider(request, tmp_path_factory) as provider:
+        yield provider
+
+
+def test_the_gateways_own_provider_passes_every_error_level_check(
+    ooapi_provider: Provider, standards: Standards
+) -> None:
+    target = Target(base_url=ooapi_provider.base, token=ooapi_provider.tokens["a"],
+                    options={"standards_dir": str(standards.root)})
+    report = run(get_suite("ooapi-v5"), target)
+    assert errors_of(report) == [], "\n".join(errors_of(report))
+    checked = {r.check.id for r in report.results}
+    assert "ooapi-v5.paging.no-item-lost-or-repeated" in checked
+
+
+# -- the command line and the pytest plugin, as a supplier runs them ------------------------
+
+
+def _env(standards: Standards) -> dict[str, str]:
+    return {**os.environ, "GATEWAY_CONTRACT_CLIENT_SECRET": SECRET,
+            "GATEWAY_STANDARDS_DIR": str(standards.root), "PYTHONPATH": str(ROOT)}
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "contract_tests.cli", *args], capture_output=True, text=True,
+        env=env, cwd=ROOT, timeout=300, check=False)
+
+
+def test_the_cli_prints_the_summary_writes_three_reports_and_exits_0(
+    sis: str, standards: Standards, tmp_path: Path
+) -> None:
+    done = _cli("run", "ooapi-v5", "--base-url", sis, "--client-id", CLIENT,
+                "--token-url", f"{sis}/oauth/token", "--report-dir", str(tmp_path),
+                env=_env(standards))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS  ooapi-v5.paging.has-next-page" in done.stdout
+    assert done.stdout.splitlines()[-2].endswith(": OK")
+    assert SECRET not in done.stdout + done.stderr
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["summary"]["ok"] is True
+    assert data["summary"]["checks"] == len(get_suite("ooapi-v5").checks)
+    root = ET.parse(tmp_path / "junit.xml").getroot()  # noqa: S314 - our own output
+    assert root.find("testsuite").get("failures") == "0"  # type: ignore[union-attr]
+    assert "<!DOCTYPE html>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_cli_exits_1_on_a_fault_and_2_on_refused_credentials(
+    school: SisSchool, standards: Standards, tmp_path: Path
+) -> None:
+    fault = next(f for f in FAULTS if f.name == "dangling-program")
+    app = create_sis_app(school.catalogue, client_id=CLIENT, client_secret=SECRET,
+                         school=school)
+    with serve_in_thread(faulty(app, fault)) as port:
+        base = f"http://127.0.0.1:{port}"
+        done = _cli("run", "ooapi-v5", "--base-url", base, "--client-id", CLIENT,
+                    "--token-url", f"{base}/oauth/token", "--report-dir", str(tmp_path),
+                    "--select", "ooapi-v5.links.", env=_env(standards))
+        refused = _cli("run", "ooapi-v5", "--base-url", base, "--client-id", CLIENT,
+                       "--token-url", f"{base}/oauth/token", "--report-dir", str(tmp_path),
+                       env={**_env(standards), "GATEWAY_CONTRACT_CLIENT_SECRET": "wrong"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL  ooapi-v5.links.offering-references" in done.stdout
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in data["results"] if r["status"] == "failed"] == [
+        "ooapi-v5.links.offering-references"]
+    assert refused.returncode == 2
+    assert "token endpoint" in refused.stderr and "answered 401" in refused.stderr
+
+
+SUPPLIER_TEST = '''
+from contract_tests.target import Target
+
+
+def test_my_endpoint(contract_run, contract_target):
+    report = contract_run("ooapi-v5", contract_target, select=["ooapi-v5.paging."])
+    assert report.ok, report.findings()
+    assert len(report.results) == 4
+'''
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_collects_one_test_per_check_and_serves_a_fixture(
+    sis: str, standards: Standards, tmp_path: Path
+) -> None:
+    (tmp_path / "test_supplier.py").write_text(SUPPLIER_TEST, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    # once installed, the pytest11 entry point loads the plugin; -p loads it by hand
+    installed = any(e.value == "contract_tests.pytest_plugin"
+                    for e in entry_points(group="pytest11"))
+    load = [] if installed else ["-p", "contract_tests.pytest_plugin"]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pytest", *load, "-q",
+         "-p", "no:cacheprovider", "--contract-suite", "ooapi-v5",
+         "--contract-base-url", sis, "--contract-client-id", CLIENT,
+         "--contract-token-url", f"{sis}/oauth/token",
+         "--contract-report-dir", str(tmp_path / "reports"), str(tmp_path)],
+        capture_output=True, text=True, env=_env(standards), cwd=tmp_path, timeout=300,
+        check=False)
+    checks = len(get_suite("ooapi-v5").checks)
+    assert done.returncode == 0, done.stdout + done.stderr
+    junit = ET.parse(tmp_path / "reports" / "junit.xml").getroot()  # noqa: S314
+    assert junit.get("tests") == str(checks)
+    # a check whose rule the simulated SIS gives nothing to test is skipped, not passed
+    skipped = int(junit.get("skipped") or 0)
+    assert skipped < 3
+    expected = f"{checks + 1 - skipped} passed" + (f", {skipped} skipped" if skipped else "")
+    assert expected in done.stdout
