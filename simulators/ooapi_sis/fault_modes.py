@@ -7,6 +7,8 @@ small SIS of the proofs holds enough of (``/courses`` has more than two pages of
 
 from __future__ import annotations
 
+import copy
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -95,6 +97,35 @@ def _window_after_start(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
     return doc
 
 
+_PARENT_OFFERINGS = re.compile(r"^/(programs|courses)/[^/]+/offerings$")
+
+
+def _parent_offerings(r: Request) -> bool:
+    return r.method == "GET" and _PARENT_OFFERINGS.match(r.path) is not None
+
+
+def _since_ignored(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    """A ``since`` query is answered as if ``since`` were not given (the default: today).
+
+    The bend sees only the filtered reply, so it answers with the reply it gave to the same
+    query without ``since`` when it has seen one (and remembers every such reply)."""
+    key = (r.path, tuple(sorted((k, v) for k, v in r.query.items() if k != "since")))
+    replies = memo.setdefault("without-since", {})
+    if "since" not in r.query:
+        replies[key] = copy.deepcopy(doc)
+        return doc
+    return copy.deepcopy(replies[key]) if key in replies else doc
+
+
+def _since_exclusive(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    """``since`` read as "after": offerings starting on the day itself are left out."""
+    since = r.query.get("since")
+    if since and isinstance(doc, dict) and isinstance(doc.get("items"), list):
+        doc["items"] = [i for i in doc["items"] if not isinstance(i, dict) or str(
+            i.get("startDate") or i.get("startDateTime") or "")[:10] != since]
+    return doc
+
+
 def _not_a_problem(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
     return {"error": "not found"}
 
@@ -125,6 +156,12 @@ OOAPI_MODES = [
          "the application window of offerings opens after their start",
          lambda r: r.method == "GET" and r.path.startswith("/offerings"),
          _window_after_start),
+    Mode("ooapi-v5.since-ignored", "ooapi-v5",
+         "the offerings of programs and courses ignore since: every future one is answered",
+         _parent_offerings, _since_ignored),
+    Mode("ooapi-v5.since-exclusive", "ooapi-v5",
+         "the offerings of programs and courses answered for since=D leave out those "
+         "starting on D", _parent_offerings, _since_exclusive),
     Mode("ooapi-v5.server-error-on-a-page", "ooapi-v5", "page 2 of /courses answers 500",
          lambda r: r.path == "/courses" and r.query.get("pageNumber") == "2", status=500),
     Mode("ooapi-v5.wrong-content-type", "ooapi-v5", "/programs is served as text/plain",

@@ -19,23 +19,29 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.checks import Severity
+from contract_tests.checks import Finding, Severity
 from contract_tests.registry import get_suite
-from contract_tests.runner import Report, run
+from contract_tests.runner import Report, Status, run
 from contract_tests.target import Target
 from gateway.adapters.standards import Standards
 from gateway.testing.serving import serve_in_thread
 from simulators.ooapi_sis import SisCatalogue, SisSchool, create_sis_app
+from simulators.ooapi_sis.fault_switch import with_fault
 from tests.integration.ooapi_catalogue import DATABASES, Provider, running_provider
 from tests.integration.ooapi_faults import FAULTS, Fault, faulty
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT, SECRET = "contract-client", "contract-secret-0123456789"
+SINCE_UNTIL = "ooapi-v5.filters.since-until"
 
 
 def errors_of(report: Report) -> list[str]:
     return [f"{f.check_id}: {f.message} @ {f.location} = {f.value}"
             for f in report.findings(Severity.ERROR)]
+
+
+def status_of(report: Report, check_id: str) -> Status:
+    return next(r.status for r in report.results if r.check.id == check_id)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +70,7 @@ def test_the_simulated_sis_passes_every_error_level_check(
     report = run(suite, sis_target(sis, standards))
     assert errors_of(report) == []
     assert report.ok and len(report.results) == len(suite.checks)
+    assert status_of(report, SINCE_UNTIL) is Status.PASSED  # tested, not skipped
 
 
 def test_the_suite_reads_a_bounded_sample_of_a_large_catalogue(standards: Standards) -> None:
@@ -118,6 +125,60 @@ def test_the_gateways_own_provider_passes_every_error_level_check(
     assert errors_of(report) == [], "\n".join(errors_of(report))
     checked = {r.check.id for r in report.results}
     assert "ooapi-v5.paging.no-item-lost-or-repeated" in checked
+    assert status_of(report, SINCE_UNTIL) is Status.PASSED
+
+
+def _since_until_on(school: SisSchool, standards: Standards, fault: str | None = None
+                    ) -> tuple[list[Finding], list[str]]:
+    """The since-until check alone against ``school`` (with ``fault``): its findings and the
+    URLs it requested with since or until."""
+    app = create_sis_app(school.catalogue, client_id=CLIENT, client_secret=SECRET,
+                         school=school)
+    with serve_in_thread(with_fault(app, fault) if fault else app) as port:
+        context = get_suite("ooapi-v5").context_factory(
+            sis_target(f"http://127.0.0.1:{port}", standards))
+        try:
+            check = next(c for c in get_suite("ooapi-v5").checks if c.id == SINCE_UNTIL)
+            findings = list(check.run(context))
+            windowed = [e.url for e in context.http.exchanges
+                        if "since=" in e.url or "until=" in e.url]
+        finally:
+            context.close()
+    return findings, windowed
+
+
+@pytest.fixture(scope="module")
+def many_cohorts() -> SisSchool:
+    """Programs with 24 offerings each: the unfiltered list of one takes three pages of 10,
+    a filtered one two."""
+    return SisSchool(SisCatalogue(2, seed=3, cohorts=24, courses=2), students=10,
+                     sessions_per_klas=1)
+
+
+def test_since_until_compares_whole_lists_across_pages(
+    many_cohorts: SisSchool, standards: Standards
+) -> None:
+    findings, windowed = _since_until_on(many_cohorts, standards)
+    assert findings == []
+    assert any("/programs/" in u and "since=" in u and "pageNumber=2" in u for u in windowed)
+    assert any("/programs/" in u and "until=" in u and "pageNumber=2" in u for u in windowed)
+    assert any("/courses/" in u for u in windowed)
+
+
+@pytest.mark.parametrize(("fault", "says"), [
+    ("ooapi-v5.since-ignored", "answered offering"),
+    ("ooapi-v5.since-exclusive", "left out offering"),
+])
+def test_since_until_fails_at_error_level_on_a_server_that_gets_since_wrong(
+    fault: str, says: str, many_cohorts: SisSchool, standards: Standards
+) -> None:
+    findings, _ = _since_until_on(many_cohorts, standards, fault)
+    assert findings and all(f.severity is Severity.ERROR for f in findings)
+    assert all(says in f.message and "since=" in f.message for f in findings), findings
+    # lists of 24 offerings in pages of 10: what is wrong is found beyond the first page too
+    # (an extra offering on page 2 of the filtered list, a left-out one on page 2 of the
+    # unfiltered list)
+    assert any("pageNumber=2" in f.location for f in findings), findings
 
 
 # -- the command line and the pytest plugin, as a supplier runs them ------------------------

@@ -7,12 +7,19 @@ errors; names (case-insensitive, language-dependent) only warnings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
 from typing import Any
 
 from contract_tests.checks import Finding, NotApplicable, Severity
 from contract_tests.suites.ooapi_v5.base import SPEC, suite
 from contract_tests.suites.ooapi_v5.context import Collection, OoapiContext
+from contract_tests.suites.ooapi_v5.offering_windows import (
+    Listing,
+    Window,
+    complete_listing,
+    dated_parents,
+    end_of,
+    start_of,
+)
 from contract_tests.suites.ooapi_v5.support import Reporter, date_of, ident, text_of
 
 _SORT_REF = f"{SPEC} (each list's 'sort' parameter: '-' prefix sorts descending)"
@@ -150,33 +157,51 @@ def teaching_language(ctx: OoapiContext) -> Iterable[Finding]:
 _SINCE = "ooapi-v5.filters.since-until"
 
 
+def _windows(listing: Listing) -> list[Window]:
+    """``since`` at the middle of the served start dates (some start before it), ``until``
+    at the middle of the served end dates (some end after it)."""
+    offerings = [item for _, _, item in listing.items]
+    starts = sorted({d for o in offerings if (d := start_of(o)) is not None})
+    ends = sorted({d for o in offerings if (d := end_of(o)) is not None})
+    found = []
+    if starts:
+        found.append(Window(since=starts[len(starts) // 2]))
+    if ends:
+        found.append(Window(until=ends[(len(ends) - 1) // 2]))
+    return found
+
+
 @suite.check(_SINCE, title="since and until bound offerings by date",
-             rule="Offerings answered for since=D start on or after D; for until=D they end "
-                  "on or before D",
+             rule="The offerings of a program, course, ... answered for since=D start on or "
+                  "after D, for until=D end on or before D; and every offering the list "
+                  "without the parameter shows inside that window is answered too",
              reference=f"{SPEC} #/paths/~1programs~1{{programId}}~1offerings (since, until)")
 def since_until(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_SINCE)
     tested = False
-    for collection in ctx.collections:
-        if "since" not in collection.params:
-            continue
-        starts = sorted(d for i in ctx.sample(collection)
-                        if (d := _key(i, "startDate", collection)) is not None)
-        if not starts:
-            continue
-        tested = True
-        bound: date = starts[len(starts) // 2]
-        for name, field, later in (("since", "startDate", False), ("until", "endDate", True)):
-            exchange = ctx.page(collection.path, 1, 50, **{name: bound.isoformat()})
-            if exchange.status != 200:
-                yield report(f"{name}={bound} answers {exchange.status}", exchange,
-                             value=bound.isoformat())
+    for _collection, path, unfiltered in dated_parents(ctx):
+        for window in _windows(unfiltered):
+            tested = True
+            filtered = complete_listing(ctx, path, **window.params())
+            if filtered.failed is not None:
+                yield report(f"{window} answers {filtered.failed.status} on {path}",
+                             filtered.failed, value=str(window))
                 continue
-            for index, item in enumerate(ctx.items(exchange)):
-                value = date_of(item, field) or date_of(item, field + "Time")
-                if value is not None and (value > bound if later else value < bound):
-                    yield report(f"{name}={bound} answered an offering with {field} {value}",
-                                 exchange, pointer=f"/items/{index}/{field}", value=str(value))
+            for exchange, index, item in filtered.items:
+                if window.holds(item) is False:
+                    yield report(f"{window} answered offering {ident(item, 'offeringId')}, "
+                                 f"which runs {start_of(item)} to {end_of(item)}", exchange,
+                                 pointer=f"/items/{index}", value=ident(item, "offeringId"))
+            if not filtered.complete:
+                continue  # an offering missing here may be on a page beyond max_pages
+            kept = filtered.ids()
+            for exchange, index, item in unfiltered.items:
+                wanted = ident(item, "offeringId")
+                if window.holds(item) and wanted is not None and wanted not in kept:
+                    yield report(f"{window} left out offering {wanted} ({start_of(item)} to "
+                                 f"{end_of(item)}), which the list without it shows",
+                                 filtered.first, pointer=f"/items/{index}", value=wanted,
+                                 source=exchange)
     if not tested:
-        raise NotApplicable("no offered list that takes since and until has a sampled item "
-                            "with a start date")
+        raise NotApplicable("no sampled program, course or other parent whose offerings take "
+                            "since and until has an offering with a start or end date")
