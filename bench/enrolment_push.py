@@ -4,7 +4,9 @@ The gateway (``create_app``) runs in uvicorn on 127.0.0.1 in this process, on a 
 SQLite and then PostgreSQL database; ``CLIENTS`` threads, each with its own
 ``httpx.Client`` and the token of a client with the SIS's flow scope, send ``REQUESTS``
 new persons (valid mbo profile documents) between them. Printed: requests per second
-over the burst and the p50/p99 latency of one request. Every reply must be 201.
+over the burst, the p50/p99 latency of one request, and the SQL statements and
+transactions per request (a listener on the engine; a regression shows here first). Every
+reply must be 201.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine, event
 
 from bench.catalogue_common import standards
 from bench.common import database, row
@@ -61,6 +64,21 @@ def _client(base: str, token: str, numbers: range, latencies: list[float],
                 failures.append(f"{reply.status_code} {reply.text[:200]}")
 
 
+class _Statements:
+    """Counts what the gateway sends its database (every thread of this process)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.statements = self.transactions = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "begin", self._begin)
+
+    def _statement(self, *_args: Any) -> None:
+        self.statements += 1
+
+    def _begin(self, *_args: Any) -> None:
+        self.transactions += 1
+
+
 def burst(kind: str, server: PostgresServer) -> None:
     """One burst of ``REQUESTS`` PUTs by ``CLIENTS`` threads into a fresh gateway."""
     with database(kind, server) as engine:
@@ -75,6 +93,7 @@ def burst(kind: str, server: PostgresServer) -> None:
                                       data={"grant_type": "client_credentials"})
                     reply.raise_for_status()
                     token = reply.json()["access_token"]
+                counted = _Statements(engine)
                 latencies: list[float] = []
                 failures: list[str] = []
                 share = REQUESTS // CLIENTS
@@ -92,7 +111,9 @@ def burst(kind: str, server: PostgresServer) -> None:
     assert not failures, f"{len(failures)} PUTs failed, first: {failures[0]}"
     cuts = statistics.quantiles(latencies, n=100)
     row(f"gateway: PUT person burst ({kind})", len(latencies), seconds, "req/s",
-        extra=f"p50 {cuts[49] * 1000:6.1f} ms  p99 {cuts[98] * 1000:6.1f} ms")
+        extra=f"p50 {cuts[49] * 1000:6.1f} ms  p99 {cuts[98] * 1000:6.1f} ms  "
+              f"SQL {counted.statements / len(latencies):.1f}/req in "
+              f"{counted.transactions / len(latencies):.1f} tx")
 
 
 def run(server: PostgresServer) -> None:

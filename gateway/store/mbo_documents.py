@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from gateway.domain.base import content_hash
+from gateway.store.engine import holds_write_lock
 from gateway.store.tables import metadata
 
 __all__ = ["MboDocuments", "Resource", "StoredDocument", "mbo_documents"]
@@ -175,8 +176,10 @@ class MboDocuments:
         waiting) when another writer committed in between; one that starts with a write
         waits for the lock (the busy timeout) and then reads the latest state. Any
         ``UPDATE`` takes the lock, also one that matches no row. PostgreSQL locks rows.
+        Nothing to do in a :func:`~gateway.store.engine.write_transaction`: it holds the
+        lock from its ``BEGIN IMMEDIATE``.
         """
-        if conn.dialect.name == "sqlite":
+        if conn.dialect.name == "sqlite" and not holds_write_lock(conn):
             conn.execute(update(mbo_documents).where(mbo_documents.c.tenant == "").values(
                 tenant=mbo_documents.c.tenant))
 
@@ -188,11 +191,12 @@ class MboDocuments:
 
         PostgreSQL locks the row (``FOR UPDATE``); SQLite first runs a no-op ``UPDATE``,
         which takes the database's write lock, so a concurrent writer waits for this
-        transaction instead of failing its commit or overwriting this one's change.
+        transaction instead of failing its commit or overwriting this one's change (not
+        needed in a :func:`~gateway.store.engine.write_transaction`, which holds it).
         """
         key = (mbo_documents.c.tenant == tenant, mbo_documents.c.resource == resource.value,
                mbo_documents.c.resource_id == resource_id)
-        if conn.dialect.name == "sqlite":
+        if conn.dialect.name == "sqlite" and not holds_write_lock(conn):
             conn.execute(update(mbo_documents).where(*key).values(
                 content_hash=mbo_documents.c.content_hash))
         query = select(mbo_documents).where(*key)

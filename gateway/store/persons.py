@@ -54,6 +54,7 @@ from gateway.domain import Person, PersonalData
 from gateway.domain.base import content_hash
 from gateway.errors import ConflictError, NotFoundError
 from gateway.events.outbox import OutboxEvent
+from gateway.store.engine import write_transaction
 from gateway.store.entities import ApplyResult, EntityStore
 from gateway.store.mbo_documents import MboDocuments
 from gateway.store.tables import entities, person_data
@@ -164,8 +165,7 @@ class PersonStore:
         rounds = _rounds(items)
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
-                    MboDocuments.write_lock_in(conn)  # SQLite: write lock first, then read
+                with write_transaction(self.engine) as conn:  # write lock first, then read
                     written: list[PersonWrite] = []
                     for batch in rounds:
                         written.extend(self._upsert_batch(conn, batch))
@@ -177,19 +177,23 @@ class PersonStore:
 
     def _stored(self, conn: Connection, tenant: str, keys: Sequence[str]
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The stored ``person_data`` payloads and entity states (locked on PostgreSQL)."""
+        """The stored ``person_data`` payloads and entity states, in one read (the entity
+        rows locked on PostgreSQL: every writer of a person's ``person_data`` locks or
+        inserts its entity row first, so that lock guards both)."""
         payloads: dict[str, Any] = {}
         states: dict[str, Any] = {}
+        joined = entities.outerjoin(person_data, and_(
+            person_data.c.tenant == entities.c.tenant, person_data.c.person_id == entities.c.id))
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start:start + _CHUNK]
-            data = select(person_data.c.person_id, person_data.c.data).where(
-                person_data.c.tenant == tenant, person_data.c.person_id.in_(chunk))
-            rows = select(entities.c.id, entities.c.state).where(
-                entities.c.tenant == tenant, entities.c.id.in_(chunk))
+            query = select(entities.c.id, entities.c.state, person_data.c.data).select_from(
+                joined).where(entities.c.tenant == tenant, entities.c.id.in_(chunk))
             if self._lock_rows:
-                data, rows = data.with_for_update(), rows.with_for_update()
-            payloads.update({r.person_id: r.data for r in conn.execute(data)})
-            states.update({r.id: r.state for r in conn.execute(rows)})
+                query = query.with_for_update(of=entities)
+            for row in conn.execute(query):
+                states[row.id] = row.state
+                if row.data is not None:
+                    payloads[row.id] = row.data
         return payloads, states
 
     def _upsert_batch(self, conn: Connection, batch: list[PersonItem]) -> list[PersonWrite]:
@@ -246,8 +250,7 @@ class PersonStore:
         Raises:
             NotFoundError: the tenant has no such person.
         """
-        with self.engine.begin() as conn:
-            MboDocuments.write_lock_in(conn)
+        with write_transaction(self.engine) as conn:
             stored = self.store.get_in(conn, tenant, person_id, lock=True)
             if stored is None or stored.kind != Person.kind:
                 raise NotFoundError(f"no person {person_id}")

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.adapters.ooapi.errors import OoapiValidationError
 from gateway.adapters.ooapi.mbo_profile import MboProfile
 from gateway.errors import ConflictError, ValidationError
+from gateway.store.engine import write_transaction
 from gateway.store.entities import ApplyResult, EntityStore
 from gateway.store.mbo_documents import MboDocuments
 from gateway.store.persons import PersonStore
@@ -125,8 +126,7 @@ class MboReceiver:
         """
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
-                    MboDocuments.write_lock_in(conn)
+                with write_transaction(self.engine) as conn:  # SQLite: write lock first
                     return work(conn)
             except IntegrityError as exc:
                 if attempt == 2:

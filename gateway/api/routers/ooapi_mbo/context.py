@@ -27,15 +27,17 @@ PATCH /associations/{associationId}         flow-1-5, flow-2-3-4, associations.w
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from gateway.adapters.ooapi.mbo_profile import mbo_profile
 from gateway.adapters.standards import Standards, standards_from_env
-from gateway.api.deps import GatewayDep, Principal, require_scope
+from gateway.api.auth.bearer import authenticate, authenticator_of
+from gateway.api.deps import Principal, get_gateway
 from gateway.bootstrap import Gateway
 from gateway.errors import ValidationError
 from gateway.mappings.ooapi_v5_institution import Institution
@@ -97,17 +99,26 @@ def build_mbo(principal: Principal, gateway: Gateway) -> Mbo:
     return Mbo(principal, MboReceiver(gateway.store, mbo_profile(standards)), institution)
 
 
-def mbo_context(method: str, path: str) -> Callable[..., Mbo]:
+def mbo_context(method: str, path: str) -> Callable[..., Awaitable[Mbo]]:
     """The dependency of one operation: its scopes checked, the receiver built.
+
+    Asynchronous, and the gateway's own tokens are verified on the event loop (an HMAC,
+    no I/O): a synchronous dependency costs a trip through the threadpool each, and under
+    a burst of concurrent pushes every trip waits for the GIL behind busy threads; the
+    route itself is then the request's only trip. A token of an external issuer may need
+    its keys fetched, so it is verified in the threadpool.
 
     (This module has no ``from __future__ import annotations``: FastAPI reads the
     dependency's annotations, which name this closure's ``scopes``.)
     """
     scopes = SCOPES[(method, path)]
 
-    def dependency(
-        principal: Annotated[Principal, Depends(require_scope(*scopes))], gateway: GatewayDep
-    ) -> Mbo:
+    async def dependency(request: Request) -> Mbo:
+        gateway = get_gateway(request)
+        if authenticator_of(request, gateway).external is None:
+            principal = authenticate(request, gateway, scopes)
+        else:
+            principal = await run_in_threadpool(authenticate, request, gateway, scopes)
         return build_mbo(principal, gateway)
 
     return dependency
