@@ -1,177 +1,153 @@
-"""``gateway demo``: the whole catalogue flow on one machine, with simulated school systems.
+"""``gateway demo``: the whole gateway on one machine, with a simulated school.
 
-A simulated SIS serves its catalogue over OOAPI v5 (mbo profile); the gateway syncs it
-into SQLite, publishes the events in its embedded log, delivers the offerings to a
-simulated RIO over Edukoppeling (signed SOAP) and serves its API on 127.0.0.1. Every few
-seconds the school changes something and the change travels the same way.
+A small school's SIS (OOAPI v5, mbo profile), its timetabling system (an iCalendar feed)
+and DUO's RIO run in-process on 127.0.0.1 (:mod:`gateway.demo_world`). The gateway, on
+SQLite with its embedded event log, pulls the catalogue, the enrolments and the klassen
+from the SIS and the timetable from the feed, delivers the offerings to RIO, and serves
+its API: OOAPI, OneRoster (REST and CSV), calendar feeds and the events. It prints what
+to try (:mod:`gateway.demo_report`); then every few seconds the school changes something
+-- a lesson moves, a student leaves, an offering changes -- and the demo prints the events
+that change produced. Ctrl-C stops it; the data stays in the demo folder.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
 
 from gateway.bootstrap import Gateway, bootstrap
-from gateway.events.log import EventLog
-from gateway.settings import RioTargetConfig, Settings, SourceConfig, TenantConfig
+from gateway.demo_report import (
+    TryIt,
+    print_changes,
+    print_new_events,
+    print_try_it,
+    timetable_lines,
+)
+from gateway.demo_setup import (
+    DEMO_TENANT_ID,
+    SIS_SOURCE,
+    TIMETABLE_SOURCE,
+    demo_client,
+    demo_settings,
+    subscribe_group,
+)
+from gateway.demo_world import DemoWorld, running_world
+from gateway.errors import ValidationError
 from gateway.store.migrate import upgrade
 from gateway.testing.serving import serve_in_thread
-from simulators.ooapi_sis.generator import SisCatalogue
-from simulators.ooapi_sis.reference import QUALIFICATIONS
-from simulators.ooapi_sis.server import running_sis
-from simulators.rio_service import SimulatedRio, SimulatorConfig, create_app
-from simulators.rio_service.certificates import TestCA
 
-__all__ = ["DEMO_TENANT_ID", "run_demo"]
+__all__ = ["DEMO_STUDENTS", "DEMO_TENANT_ID", "run_demo"]
 
-DEMO_TENANT_ID = "demo-school"
-SOURCE = "sis"
-DEMO_SCOPES = ["events:read", "catalogue:read", "admin"]
-_SIS_CLIENT = ("gateway", secrets.token_urlsafe(24))
+#: Students of the demo school: some 14 klassen, a timetable of some 2,600 lessons.
+DEMO_STUDENTS = 240
 
 
-def _secret(directory: Path) -> str:
-    path = directory / "token_secret"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+class _Demo:
+    """The running demo: syncs a source, prints its report and the events it made."""
 
+    def __init__(self, gateway: Gateway, world: DemoWorld) -> None:
+        self.gateway = gateway
+        self.world = world
+        self.cursor = gateway.event_log.head(DEMO_TENANT_ID)
 
-def _client(gateway: Gateway, directory: Path) -> dict[str, str]:
-    from gateway.api.auth.clients import ClientRegistry
+    def sync(self, label: str, source: str, *, full: bool,
+             resources: list[str] | None = None, to_rio: bool = False) -> None:
+        from gateway.sync.rio_commands import deliver_to_rio
+        from gateway.sync.source_resources import run_source_sync
 
-    path = directory / "client.json"
-    if path.exists():
-        creds: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-        return creds
-    secret = ClientRegistry.for_gateway(gateway).register(
-        DEMO_TENANT_ID, "demo-client", DEMO_SCOPES
-    )
-    creds = {"client_id": "demo-client", "client_secret": secret}
-    path.write_text(json.dumps(creds), encoding="utf-8")
-    path.chmod(0o600)
-    return creds
+        report = run_source_sync(self.gateway, DEMO_TENANT_ID, source, full=full,
+                                 resources=resources)
+        typer.echo(f"{label}:")
+        for line in report.lines():
+            typer.echo(f"  {line}")
+        self.cursor = print_new_events(self.gateway.event_log, DEMO_TENANT_ID, self.cursor)
+        if to_rio:
+            typer.echo(f"  to RIO: {deliver_to_rio(self.gateway, DEMO_TENANT_ID).line()}")
 
+    def first_syncs(self) -> None:
+        from gateway.sync.rio_commands import fetch_rio_diff
 
-def _print_new_events(log: EventLog, cursor: int, *, show: int = 6) -> int:
-    """Print the new events (the first few in full, then counts per type)."""
-    shown = 0
-    counts: Counter[str] = Counter()
-    while True:
-        page = log.read(DEMO_TENANT_ID, after=cursor, limit=1000)
-        for e in page.events:
-            counts[e.type] += 1
-            if shown < show:
-                changed = ",".join(e.data.get("changedFields", [])[:4])
-                typer.echo(f"  event #{e.seq:<6} {e.type:<50} {e.subject[:8]}… "
-                           f"v{e.entity_version}"
-                           + (f"  changed: {changed}" if e.entity_version > 1 else ""))
-                shown += 1
-        if page.cursor == cursor:
-            break
-        cursor = page.cursor
-    if sum(counts.values()) > shown:
-        typer.echo("  events by type: " + ", ".join(f"{t.split('.')[3]} {t.split('.')[4]} {n}"
-                                                    for t, n in sorted(counts.items())))
-    return cursor
+        self.sync("first sync of the SIS (catalogue, enrolment, rostering)", SIS_SOURCE,
+                  full=True, to_rio=True)
+        self.sync("first import of the timetable feed", TIMETABLE_SOURCE, full=True)
+        self.sync("same data again (nothing changed, so no events)", SIS_SOURCE, full=True,
+                  resources=["catalogue"], to_rio=True)
+        diff = fetch_rio_diff(self.gateway, DEMO_TENANT_ID)
+        typer.echo("RIO and the gateway agree" if diff.in_sync else
+                   "RIO differs:\n  " + "\n  ".join(diff.lines()))
 
+    # -- the school's changes, taken in turn ---------------------------------------------
+    def timetable_change(self, label: str) -> None:
+        print_changes(timetable_lines(self.world.timetable_changes()))
+        self.sync(label, TIMETABLE_SOURCE, full=False)
 
-@contextmanager
-def _simulated_rio(root: Path, catalogue: SisCatalogue) -> Iterator[tuple[str, Path, Path]]:
-    """DUO's RIO, simulated: trusts a demo CA whose client certificate the gateway uses."""
-    from gateway.adapters.standards import standards_from_env
+    def enrolment_change(self, label: str) -> None:
+        print_changes(self.world.enrolment_changes(1))
+        self.sync(label, SIS_SOURCE, full=False, resources=["enrolment"])
 
-    ca = TestCA.create("mbo-gateway demo CA")
-    client = ca.issue("ROC Midden (demo)", oin="00000001999999999000")
-    cert, key = client.write(root, "rio-client")
-    rio = SimulatedRio(SimulatorConfig(
-        standards_from_env(), trusted=(ca.certificate,),
-        known_crebos=frozenset(q.crebo for q in QUALIFICATIONS),
-    ))
-    with serve_in_thread(create_app(rio)) as port:
-        yield f"http://127.0.0.1:{port}", cert, key
+    def catalogue_change(self, label: str) -> None:
+        print_changes(self.world.catalogue_changes(2))
+        self.sync(label, SIS_SOURCE, full=False, resources=["catalogue"], to_rio=True)
+
+    @property
+    def changes(self) -> tuple[Callable[[str], None], ...]:
+        return (self.timetable_change, self.enrolment_change, self.catalogue_change)
 
 
 def run_demo(
-    *, directory: str, port: int, ticks: int, interval: float, offerings: int
+    *, directory: str, port: int, ticks: int, interval: float, offerings: int,
+    students: int = DEMO_STUDENTS,
 ) -> None:
-    from gateway.sync.rio_commands import deliver_to_rio, fetch_rio_diff
-    from gateway.sync.scheduler import run_sync
+    """Run the demo until ``ticks`` changes were made (0: until Ctrl-C).
 
+    Args:
+        directory: where the demo keeps its database, token secret and client.
+        port: the gateway's HTTP port on 127.0.0.1.
+        ticks: how many changes the school makes; 0 runs on.
+        interval: seconds between changes.
+        offerings: programme offerings in the school's catalogue.
+        students: students of the school (its klassen make the timetable).
+    """
     root = Path(directory).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    catalogue = SisCatalogue(offerings, seed=2026)
     with ExitStack() as stack:
-        sis_url = stack.enter_context(running_sis(
-            catalogue, client_id=_SIS_CLIENT[0], client_secret=_SIS_CLIENT[1]))
-        rio_url, rio_cert, rio_key = stack.enter_context(_simulated_rio(root, catalogue))
-        tenant = TenantConfig(id=DEMO_TENANT_ID, name="ROC Midden (demo)", brin=catalogue.brin,
-                              onderwijsaanbiedercode=catalogue.aanbieder,
-                              oin="00000001999999999000")
-        settings = Settings(
-            database_url=f"sqlite:///{root / 'gateway.db'}",
-            token_secret=_secret(root),
-            tenants=[tenant],
-            sources=[SourceConfig(
-                tenant=DEMO_TENANT_ID, name=SOURCE, base_url=sis_url,
-                token_url=f"{sis_url}/oauth/token", client_id=_SIS_CLIENT[0],
-                client_secret=_SIS_CLIENT[1], interval_seconds=0)],
-            rio_targets=[RioTargetConfig(
-                tenant=DEMO_TENANT_ID, beheren_url=f"{rio_url}/RIO/services/beheren4.0",
-                raadplegen_url=f"{rio_url}/RIO/services/raadplegen4.0",
-                client_cert=rio_cert, client_key=rio_key, max_attempts=3)],
-            http_port=port,
-            public_base_url=f"http://127.0.0.1:{port}",
-        )
+        world = stack.enter_context(running_world(root, offerings=offerings,
+                                                  students=students))
+        settings = demo_settings(root, world, port)
         gateway = bootstrap(settings)
         stack.callback(gateway.close)
         upgrade(gateway.engine)
-        creds = _client(gateway, root)
-        from gateway.api.app import create_app as create_gateway_app
+        creds = demo_client(gateway, root)
+        from gateway.api.app import create_app
 
-        stack.enter_context(serve_in_thread(create_gateway_app(gateway), port=port))
+        stack.enter_context(serve_in_thread(create_app(gateway), port=port))
         base = settings.public_base_url
         typer.echo(f"mbo-gateway demo: SQLite at {root / 'gateway.db'}, embedded event log, "
                    f"API on {base}")
-        typer.echo(f"  simulated SIS (OOAPI v5) {sis_url}   simulated RIO (DUO) {rio_url}")
-        typer.echo(f"  docs      {base}/docs    asyncapi {base}/asyncapi.yaml")
-        typer.echo(f"  token     curl -s -u {creds['client_id']}:{creds['client_secret']} "
-                   f"-d grant_type=client_credentials {base}/oauth/token")
-        typer.echo(f"  events    curl -s -H \"Authorization: Bearer $TOKEN\" "
-                   f"'{base}/events?after=0'")
-        typer.echo(f"  stream    curl -N -H \"Authorization: Bearer $TOKEN\" {base}/events/stream")
-        typer.echo(f"  OOAPI     curl -s -H \"Authorization: Bearer $TOKEN\" "
-                   f"{base}/ooapi/v5/programs")
-        cursor = gateway.event_log.head(DEMO_TENANT_ID)
-
-        def step(label: str, *, full: bool) -> None:
-            nonlocal cursor
-            report = run_sync(gateway, DEMO_TENANT_ID, SOURCE, full=full)
-            typer.echo(f"{label}: {report.line()}")
-            cursor = _print_new_events(gateway.event_log, cursor)
-            typer.echo(f"  to RIO: {deliver_to_rio(gateway, DEMO_TENANT_ID).line()}")
-
+        typer.echo(f"  simulated SIS (OOAPI v5) {world.sis_url}   simulated RIO (DUO) "
+                   f"{world.rio_url}")
+        typer.echo(f"  simulated timetabling system (iCalendar) {world.feed_url}   "
+                   f"{world.school.students} students, {len(world.timetable.group_ids)} klassen")
+        demo = _Demo(gateway, world)
         try:
-            step("full sync of the simulated SIS", full=True)
-            step("same data again (nothing changed, so no events)", full=True)
-            diff = fetch_rio_diff(gateway, DEMO_TENANT_ID)
-            typer.echo("RIO and the gateway agree" if diff.in_sync else
-                       "RIO differs:\n  " + "\n  ".join(diff.lines()))
+            demo.first_syncs()
+            try:
+                feed = subscribe_group(gateway, world)
+            except ValidationError as exc:  # the first syncs failed: said above
+                feed = f"(no feed: {exc.message})"
+            standards = settings.standards_dir
+            print_try_it(TryIt(base, creds["client_id"], creds["client_secret"], feed,
+                               str(standards) if standards else None))
             done = 0
             while ticks == 0 or done < ticks:
                 time.sleep(interval)
-                for change in catalogue.mutate(2):
-                    typer.echo(f"school: {change}")
+                change = demo.changes[done % len(demo.changes)]
                 done += 1
-                step(f"sync {done}", full=False)
+                change(f"sync {done}")
         except KeyboardInterrupt:
             typer.echo("stopping")
         typer.echo(f"last event #{gateway.event_log.head(DEMO_TENANT_ID)}")
