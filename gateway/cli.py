@@ -162,13 +162,14 @@ def demo(
     ticks: Annotated[int, typer.Option(help="stop after this many changes; 0 = run on")] = 0,
     interval: Annotated[float, typer.Option(help="seconds between changes")] = 3.0,
     offerings: Annotated[int, typer.Option(help="offerings in the sample school")] = 12,
+    students: Annotated[int, typer.Option(help="students in the sample school")] = 240,
 ) -> None:
     """Run the gateway on SQLite with the embedded log and a simulated school."""
     from gateway.demo import run_demo
 
     configure_logging("WARNING")
     run_demo(directory=directory, port=port, ticks=ticks, interval=interval,
-             offerings=offerings)
+             offerings=offerings, students=students)
 
 
 @app.command()
