@@ -13,7 +13,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from simulators.ooapi_sis.fault_switch import Mode, Request, register_mode
+from simulators.ooapi_sis.fault_switch import Bend, Mode, Request, register_mode
 
 __all__ = ["MBO_MODES", "OOAPI_MODES", "RECEIVER_MODES"]
 
@@ -61,9 +61,57 @@ def _no_next_page(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
     return doc
 
 
-def _total_pages(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
-    doc["totalPages"] = int(doc.get("totalPages") or 1) + 2
+def _total_pages(extra: int) -> Bend:
+    def bend(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+        doc["totalPages"] = int(doc.get("totalPages") or 1) + extra
+        return doc
+    return bend
+
+
+def _page_size_ten(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    doc["pageSize"] = 10
     return doc
+
+
+def _unsorted(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    if r.query.get("sort") and isinstance(doc.get("items"), list):
+        doc["items"].reverse()
+    return doc
+
+
+def _language_ignored(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    if r.query.get("teachingLanguage"):
+        for item in _items(doc):
+            item["teachingLanguage"] = "zzz"
+    return doc
+
+
+def _search_ignored(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    """A ``q`` query answers one more item, whose name does not hold the term."""
+    found = _items(doc)
+    if r.query.get("q") and found:
+        other = {k: v for k, v in found[0].items() if k not in ("abbreviation", "description")}
+        doc["items"].append(dict(other, name=[{"language": "nl-NL", "value": "Iets anders"}]))
+    return doc
+
+
+def _dangling_offering(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    for item in _items(doc):
+        item["offering"] = str(uuid.uuid4())
+    return doc
+
+
+def _drop(field: str) -> Bend:
+    """Every item (or the document) without ``field``."""
+    def bend(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+        for item in _items(doc):
+            item.pop(field, None)
+        return doc
+    return bend
+
+
+def _plain_error(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
+    return {"message": "bad pageSize"}
 
 
 def _new_ids(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
@@ -144,7 +192,13 @@ OOAPI_MODES = [
          _no_next_page),
     Mode("ooapi-v5.total-pages-inconsistent", "ooapi-v5",
          "/courses gives a totalPages two more than there are", _list("/courses"),
-         _total_pages),
+         _total_pages(2)),
+    Mode("ooapi-v5.total-pages-inconsistent-on-a-long-list", "ooapi-v5",
+         "/persons, the longest list, gives a totalPages three more than there are",
+         _list("/persons"), _total_pages(3)),
+    Mode("ooapi-v5.page-size-not-echoed", "ooapi-v5",
+         "/courses answers pageSize 10 whatever pageSize was asked", _list("/courses"),
+         _page_size_ten),
     Mode("ooapi-v5.ids-change-between-calls", "ooapi-v5",
          "/programs answers new programIds on every call", _list("/programs"), _new_ids),
     Mode("ooapi-v5.dangling-reference", "ooapi-v5",
@@ -172,6 +226,27 @@ OOAPI_MODES = [
          content_type="application/json"),
     Mode("ooapi-v5.served-without-token", "ooapi-v5",
          "every endpoint answers requests without a token", lambda r: False, open=True),
+    Mode("ooapi-v5.bad-request-without-problem", "ooapi-v5",
+         "a 400 for pageSize=7 answers {'message': ...} as application/json, not the "
+         "OOAPI Problem", lambda r: r.method == "GET" and r.query.get("pageSize") == "7",
+         _plain_error, when_status=400, content_type="application/json"),
+    Mode("ooapi-v5.sort-ignored", "ooapi-v5",
+         "/programs answers a sorted request in the reverse order", _list("/programs"),
+         _unsorted),
+    Mode("ooapi-v5.filter-ignored", "ooapi-v5",
+         "/programs answers a teachingLanguage filter with programmes in another language",
+         _list("/programs"), _language_ignored),
+    Mode("ooapi-v5.search-ignored", "ooapi-v5",
+         "/programs answers a q search with a programme whose name does not hold the term",
+         _list("/programs"), _search_ignored),
+    Mode("ooapi-v5.dangling-association-offering", "ooapi-v5",
+         "associations name an offering that does not exist",
+         lambda r: r.method == "GET" and r.path.endswith("/associations"),
+         _dangling_offering),
+    Mode("ooapi-v5.association-without-id", "ooapi-v5",
+         "the associations of a person are listed without their associationId",
+         lambda r: r.method == "GET" and r.path.startswith("/persons/")
+         and r.path.endswith("/associations"), _drop("associationId")),
 ]
 
 
@@ -188,12 +263,6 @@ def _crebo_code_type(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
         for entry in [item.get("primaryCode"), *(item.get("otherCodes") or [])]:
             if isinstance(entry, dict) and entry.get("codeType") in _CREBO_TYPES:
                 entry["codeType"] = "identifier"
-    return doc
-
-
-def _drop_mail(doc: Doc, r: Request, memo: dict[str, Any]) -> Doc:
-    for item in _items(doc):
-        item.pop("mail", None)
     return doc
 
 
@@ -215,7 +284,7 @@ MBO_MODES = [
     Mode("ooapi-v5-mbo.required-field-missing", "ooapi-v5-mbo",
          "persons without mail, which the profile requires",
          lambda r: r.method == "GET" and r.path.startswith("/persons/")
-         and r.path.count("/") == 2, _drop_mail),
+         and r.path.count("/") == 2, _drop("mail")),
     Mode("ooapi-v5-mbo.association-state-invalid", "ooapi-v5-mbo",
          "associations in state 'enrolled', which the profile does not know",
          lambda r: r.method == "GET" and (r.path.startswith("/associations/")

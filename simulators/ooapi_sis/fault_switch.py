@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MODES", "Mode", "Request", "get_mode", "register_mode", "with_fault"]
+__all__ = ["MODES", "Bend", "Mode", "Request", "get_mode", "register_mode", "with_fault"]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The ``ooapi-v5`` contract suite over real loopback HTTP.
 
 It passes (0 error findings) against the simulated SIS and against the gateway's own
-OOAPI provider, and each named fault of :mod:`tests.integration.ooapi_faults` makes the
-check built for it fail at error level. The CLI writes its three reports; the pytest
-plugin collects one test per check.
+OOAPI provider, and each named fault mode of the simulated SIS
+(:mod:`simulators.ooapi_sis.fault_modes`) makes the check built for it fail at error level.
+The CLI writes its three reports; the pytest plugin collects one test per check.
 """
 
 from __future__ import annotations
@@ -28,11 +28,33 @@ from gateway.testing.serving import serve_in_thread
 from simulators.ooapi_sis import SisCatalogue, SisSchool, create_sis_app
 from simulators.ooapi_sis.fault_switch import with_fault
 from tests.integration.ooapi_catalogue import DATABASES, Provider, running_provider
-from tests.integration.ooapi_faults import FAULTS, Fault, faulty
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT, SECRET = "contract-client", "contract-secret-0123456789"
 SINCE_UNTIL = "ooapi-v5.filters.since-until"
+#: Each fault mode of the SIS and the check built to report it.
+DETECTED_BY = {
+    "ooapi-v5.required-field-missing": "ooapi-v5.schema.collections",
+    "ooapi-v5.wrong-enum-value": "ooapi-v5.schema.collections",
+    "ooapi-v5.page-repeats-item": "ooapi-v5.paging.no-item-lost-or-repeated",
+    "ooapi-v5.has-next-page-wrong": "ooapi-v5.paging.has-next-page",
+    "ooapi-v5.page-size-not-echoed": "ooapi-v5.paging.page-size",
+    "ooapi-v5.ids-change-between-calls": "ooapi-v5.ids.stable",
+    "ooapi-v5.dangling-reference": "ooapi-v5.links.offering-references",
+    "ooapi-v5.end-before-start": "ooapi-v5.dates.offerings",
+    "ooapi-v5.sort-ignored": "ooapi-v5.sort.ids-and-dates",
+    "ooapi-v5.filter-ignored": "ooapi-v5.filters.teaching-language",
+    "ooapi-v5.server-error-on-a-page": "ooapi-v5.paging.page-number",
+    "ooapi-v5.wrong-content-type": "ooapi-v5.schema.collections",
+    "ooapi-v5.error-without-problem": "ooapi-v5.errors.not-found",
+    "ooapi-v5.served-without-token": "ooapi-v5.auth.no-token",
+    "ooapi-v5.total-pages-inconsistent": "ooapi-v5.paging.has-next-page",
+    "ooapi-v5.total-pages-inconsistent-on-a-long-list": "ooapi-v5.paging.has-next-page",
+    "ooapi-v5.search-ignored": "ooapi-v5.filters.q",
+    "ooapi-v5.dangling-association-offering": "ooapi-v5.links.association-offering",
+    "ooapi-v5.association-without-id": "ooapi-v5.schema.nested-lists",
+    "ooapi-v5.bad-request-without-problem": "ooapi-v5.errors.bad-request",
+}
 
 
 def errors_of(report: Report) -> list[str]:
@@ -95,16 +117,16 @@ def test_the_suite_reads_a_bounded_sample_of_a_large_catalogue(standards: Standa
     assert fetched * 2 < pages, (fetched, pages)
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+@pytest.mark.parametrize(("fault", "detected_by"), DETECTED_BY.items())
 def test_each_fault_is_reported_by_an_error_level_check(
-    fault: Fault, school: SisSchool, standards: Standards
+    fault: str, detected_by: str, school: SisSchool, standards: Standards
 ) -> None:
     app = create_sis_app(school.catalogue, client_id=CLIENT, client_secret=SECRET,
                          school=school)
-    with serve_in_thread(faulty(app, fault)) as port:
+    with serve_in_thread(with_fault(app, fault)) as port:
         report = run(get_suite("ooapi-v5"), sis_target(f"http://127.0.0.1:{port}", standards))
     failed = {r.check.id for r in report.results if r.failed}
-    assert fault.detected_by in failed, errors_of(report)
+    assert detected_by in failed, errors_of(report)
     assert not report.ok
 
 
@@ -216,10 +238,9 @@ def test_the_cli_prints_the_summary_writes_three_reports_and_exits_0(
 def test_the_cli_exits_1_on_a_fault_and_2_on_refused_credentials(
     school: SisSchool, standards: Standards, tmp_path: Path
 ) -> None:
-    fault = next(f for f in FAULTS if f.name == "dangling-program")
     app = create_sis_app(school.catalogue, client_id=CLIENT, client_secret=SECRET,
                          school=school)
-    with serve_in_thread(faulty(app, fault)) as port:
+    with serve_in_thread(with_fault(app, "ooapi-v5.dangling-reference")) as port:
         base = f"http://127.0.0.1:{port}"
         done = _cli("run", "ooapi-v5", "--base-url", base, "--client-id", CLIENT,
                     "--token-url", f"{base}/oauth/token", "--report-dir", str(tmp_path),

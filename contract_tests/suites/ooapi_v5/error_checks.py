@@ -15,7 +15,13 @@ from contract_tests.checks import Finding, NotApplicable
 from contract_tests.http import NOT_JSON, Exchange
 from contract_tests.suites.ooapi_v5.base import SPEC, suite
 from contract_tests.suites.ooapi_v5.context import Collection, OoapiContext
-from contract_tests.suites.ooapi_v5.support import Reporter, at_pointer, ident
+from contract_tests.suites.ooapi_v5.support import (
+    Reporter,
+    at_pointer,
+    ident,
+    json_reply,
+    problem_status,
+)
 
 _PROBLEM = f"{SPEC} #/components/schemas/Problem, #/components/responses/Error*"
 
@@ -23,23 +29,13 @@ _PROBLEM = f"{SPEC} #/components/schemas/Problem, #/components/responses/Error*"
 def problem_findings(report: Reporter, ctx: OoapiContext, exchange: Exchange,
                      status: int) -> Iterator[Finding]:
     """Findings for an error reply: the status, the media type, the Problem document."""
-    if exchange.status != status:
-        yield report(f"expected {status}, got {exchange.status}", exchange,
-                     value=exchange.status)
-        return
-    if exchange.content_type != "application/problem+json":
-        yield report("an error is served as application/problem+json", exchange,
-                     value=exchange.headers.get("content-type", ""))
-    body = exchange.json()
+    body = yield from json_reply(report, exchange, status, problem=True)
     if body is NOT_JSON:
-        yield report("the error body is not JSON", exchange, value=exchange.body[:200])
         return
     for error in ctx.schemas.validate("Problem", body):
         yield report(f"{error.message} (schema: {error.schema_path})", exchange,
                      pointer=error.pointer, value=at_pointer(body, error.pointer))
-    if isinstance(body, dict) and "status" in body and str(body["status"]) != str(status):
-        yield report(f"the Problem's status says {body['status']!r}, the reply is {status}",
-                     exchange, pointer="/status", value=body["status"])
+    yield from problem_status(report, exchange, body, status, "the Problem")
 
 
 _NOT_FOUND = "ooapi-v5.errors.not-found"

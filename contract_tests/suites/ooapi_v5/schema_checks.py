@@ -9,7 +9,7 @@ from contract_tests.checks import Finding, Severity
 from contract_tests.http import NOT_JSON, Exchange
 from contract_tests.suites.ooapi_v5.base import SPEC, suite
 from contract_tests.suites.ooapi_v5.context import OoapiContext
-from contract_tests.suites.ooapi_v5.support import Reporter, at_pointer, ident
+from contract_tests.suites.ooapi_v5.support import Reporter, at_pointer, ident, json_reply
 from gateway.adapters.ooapi.schema_errors import SchemaError
 
 _MAX_ERRORS_PER_RESPONSE = 20
@@ -45,15 +45,8 @@ def _errors(ctx: OoapiContext, template: str, body: Any) -> list[SchemaError]:
 def schema_findings(report: Reporter, ctx: OoapiContext, template: str,
                     exchange: Exchange) -> Iterator[Finding]:
     """Findings for one 200 reply: status, media type, JSON, then the schema's errors."""
-    if exchange.status != 200:
-        yield report(f"expected 200, got {exchange.status}", exchange, value=exchange.status)
-        return
-    if exchange.content_type != "application/json":
-        yield report("the body is not served as application/json", exchange,
-                     value=exchange.headers.get("content-type", ""))
-    body = exchange.json()
+    body = yield from json_reply(report, exchange, 200)
     if body is NOT_JSON:
-        yield report("the body is not JSON", exchange, value=exchange.body[:200])
         return
     errors = _errors(ctx, template, body)
     for error in errors[:_MAX_ERRORS_PER_RESPONSE]:

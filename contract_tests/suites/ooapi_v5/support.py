@@ -3,14 +3,16 @@ ids, dates and texts out of OOAPI documents without trusting their shape."""
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from contract_tests.checks import Finding, Severity, truncate
-from contract_tests.http import Exchange
+from contract_tests.http import NOT_JSON, Exchange
 
-__all__ = ["Reporter", "at_pointer", "date_of", "ident", "reference_id", "text_of"]
+__all__ = ["Reporter", "at_pointer", "date_of", "ident", "json_reply", "problem_status",
+           "reference_id", "text_of"]
 
 _UNSET: Any = object()
 
@@ -35,6 +37,40 @@ class Reporter:
             self.check_id, message, severity or self.severity, location=location,
             value="" if value is _UNSET else truncate(value),
             request=exchange.request_line if exchange is not None else "")
+
+
+def json_reply(report: Reporter, exchange: Exchange, status: int, *, problem: bool = False,
+               not_json: str = "") -> Generator[Finding, None, Any]:
+    """Findings for the frame of a JSON reply every OOAPI check judges alike: the status,
+    the media type (``application/problem+json`` for an error object when ``problem``)
+    and a body that parses (``not_json`` says what is missing when it does not).
+
+    Returns:
+        The parsed body, or ``NOT_JSON`` when there is no body to judge further.
+    """
+    if exchange.status != status:
+        yield report(f"expected {status}, got {exchange.status}", exchange,
+                     value=exchange.status)
+        return NOT_JSON
+    media = "application/problem+json" if problem else "application/json"
+    if exchange.content_type != media:
+        yield report("an error is served as application/problem+json" if problem
+                     else "the body is not served as application/json", exchange,
+                     value=exchange.headers.get("content-type", ""))
+    body = exchange.json()
+    if body is NOT_JSON:
+        yield report(not_json or ("the error body is not JSON" if problem
+                                  else "the body is not JSON"),
+                     exchange, value=exchange.body[:200])
+    return body
+
+
+def problem_status(report: Reporter, exchange: Exchange, body: Any, status: int,
+                   noun: str) -> Iterator[Finding]:
+    """A finding when the error object (``noun``) names another status than the reply's."""
+    if isinstance(body, dict) and "status" in body and str(body["status"]) != str(status):
+        yield report(f"{noun}'s status says {body['status']!r}, the reply is {status}",
+                     exchange, pointer="/status", value=body["status"])
 
 
 def ident(document: Any, key: str) -> str | None:

@@ -14,7 +14,12 @@ from typing import Any
 
 from contract_tests.checks import Finding
 from contract_tests.http import NOT_JSON, Exchange
-from contract_tests.suites.ooapi_v5.support import Reporter, at_pointer
+from contract_tests.suites.ooapi_v5.support import (
+    Reporter,
+    at_pointer,
+    json_reply,
+    problem_status,
+)
 from contract_tests.suites.ooapi_v5_mbo.context import MboContext
 from gateway.adapters.ooapi.errors import OoapiOperationUnknown
 
@@ -31,16 +36,8 @@ def profile_findings(report: Reporter, ctx: MboContext, template: str, exchange:
     """Findings for a reply that should be ``status`` with the profile's body for it
     (``judged`` turns the parsed body into what is validated, when a check tolerates a
     form and reports it on its own)."""
-    if exchange.status != status:
-        yield report(f"expected {status}, got {exchange.status}", exchange,
-                     value=exchange.status)
-        return
-    if exchange.content_type != "application/json":
-        yield report("the body is not served as application/json", exchange,
-                     value=exchange.headers.get("content-type", ""))
-    body = exchange.json()
+    body = yield from json_reply(report, exchange, status)
     if body is NOT_JSON:
-        yield report("the body is not JSON", exchange, value=exchange.body[:200])
         return
     if judged is not None:
         body = judged(body)
@@ -55,17 +52,10 @@ def profile_findings(report: Reporter, ctx: MboContext, template: str, exchange:
 def problem_findings(report: Reporter, ctx: MboContext, exchange: Exchange, template: str,
                      status: int, *, method: str = "get") -> Iterator[Finding]:
     """Findings for an error reply: the status, the media type, the profile's error object."""
-    if exchange.status != status:
-        yield report(f"expected {status}, got {exchange.status}", exchange,
-                     value=exchange.status)
-        return
-    if exchange.content_type != "application/problem+json":
-        yield report("an error is served as application/problem+json", exchange,
-                     value=exchange.headers.get("content-type", ""))
-    body = exchange.json()
+    body = yield from json_reply(report, exchange, status, problem=True,
+                                 not_json="the error body is not JSON (the profile's error "
+                                          "object)")
     if body is NOT_JSON:
-        yield report("the error body is not JSON (the profile's error object)", exchange,
-                     value=exchange.body[:200])
         return
     try:
         errors = ctx.profile.validate_response(template, method, status, body)
@@ -74,6 +64,4 @@ def problem_findings(report: Reporter, ctx: MboContext, exchange: Exchange, temp
     for error in errors[:_MAX_ERRORS]:
         yield report(f"the error object: {error.message} (profile: {error.schema_path})",
                      exchange, pointer=error.pointer, value=at_pointer(body, error.pointer))
-    if isinstance(body, dict) and "status" in body and str(body["status"]) != str(status):
-        yield report(f"the error object's status says {body['status']!r}, the reply is "
-                     f"{status}", exchange, pointer="/status", value=body["status"])
+    yield from problem_status(report, exchange, body, status, "the error object")

@@ -4,7 +4,7 @@ and its error rules. Each reads a bounded sample (see :mod:`.sis_reads`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from contract_tests.checks import Finding, NotApplicable, Severity
@@ -39,9 +39,7 @@ def persons(ctx: MboContext) -> Iterable[Finding]:
     if listed.status != 200 or not sampled_persons(ctx):
         yield report(f"GET /persons answers {listed.status} with no person to read", listed,
                      value=listed.status)
-    for pid in sampled_persons(ctx):
-        yield from profile_findings(report, ctx, "/persons/{personId}",
-                                    ctx.http.get(f"/persons/{pid}"))
+    yield from _items_read(report, ctx, "/persons/{personId}", sampled_persons(ctx))
 
 
 _ASSOCIATIONS = "ooapi-v5-mbo.sis.associations"
@@ -59,11 +57,8 @@ def association_documents(ctx: MboContext) -> Iterable[Finding]:
     report = Reporter(_ASSOCIATIONS)
     for _, page in association_pages(ctx):
         yield from profile_findings(report, ctx, "/persons/{personId}/associations", page)
-    for _, _, item in associations(ctx)[: ctx.sample_size]:
-        aid = ident(item, "associationId")
-        if aid is not None:
-            yield from profile_findings(report, ctx, "/associations/{associationId}",
-                                        ctx.http.get(f"/associations/{aid}"))
+    yield from _items_read(report, ctx, "/associations/{associationId}", [
+        ident(item, "associationId") for _, _, item in associations(ctx)[: ctx.sample_size]])
     for oid in offering_ids(ctx):
         page = ctx.page(f"/offerings/{oid}/associations")
         yield from profile_findings(report, ctx, "/offerings/{offeringId}/associations", page,
@@ -75,6 +70,16 @@ def association_documents(ctx: MboContext) -> Iterable[Finding]:
                              "full or left out", page, pointer=f"/items/{n}/person",
                              value=item["person"], severity=Severity.WARNING)
                 break
+
+
+def _items_read(report: Reporter, ctx: MboContext, template: str,
+                ids: Iterable[str | None]) -> Iterator[Finding]:
+    """The profile's findings for GET of each item path (``template`` with each id that is
+    not None in its placeholder)."""
+    for item_id in ids:
+        if item_id is not None:
+            yield from profile_findings(report, ctx, template,
+                                        ctx.http.get(template.split("{", 1)[0] + item_id))
 
 
 def _person_id_object(item: Any) -> bool:
@@ -106,11 +111,8 @@ def offerings(ctx: MboContext) -> Iterable[Finding]:
     yield from profile_findings(report, ctx, "/offerings", ctx.page("/offerings"))
     components = ctx.page("/offerings", offeringType="component")
     yield from profile_findings(report, ctx, "/offerings", components)
-    for item in ctx.items(components)[:3]:
-        oid = ident(item, "offeringId")
-        if oid is not None:
-            yield from profile_findings(report, ctx, "/offerings/{offeringId}",
-                                        ctx.http.get(f"/offerings/{oid}"))
+    yield from _items_read(report, ctx, "/offerings/{offeringId}", [
+        ident(item, "offeringId") for item in ctx.items(components)[:3]])
 
 
 _GROUPS = "ooapi-v5-mbo.sis.groups"
