@@ -1,5 +1,5 @@
 """Run the benchmarks: ``python -m bench [publish] [upserts] [catalogue] [rio] [enrolment]
-[timetable] [--n N]``.
+[timetable] [oneroster] [--n N]``.
 
 Default: all, N = 20,000 (catalogue and rio use the issue's catalogue size instead; rio
 takes at most N offerings; enrolment pulls 50,000 persons, or N when N < 20,000). Every
@@ -8,6 +8,7 @@ same run, as a ratio; nothing here fails on a timing. One PostgreSQL server serv
 benchmark (a fresh database per measurement); publish and catalogue start and stop their
 own broker, catalogue its own simulated SIS. timetable imports the issue's school year
 (10,000 students, 531,676 occurrences) from its own simulated timetabling system.
+oneroster reads a school of 50,000 users (or N when N < 20,000) as OneRoster 1.2.
 """
 
 from __future__ import annotations
@@ -18,11 +19,20 @@ import resource
 import sys
 import time
 
-from bench import catalogue_sync, enrolment, publish, rio_messages, timetable, upserts
+from bench import (
+    catalogue_sync,
+    enrolment,
+    oneroster,
+    publish,
+    rio_messages,
+    timetable,
+    upserts,
+)
 from gateway.testing.postgres import postgres_server
 
 BENCHMARKS = {"publish": publish.run, "upserts": upserts.run, "catalogue": catalogue_sync.run,
-              "rio": rio_messages.run, "enrolment": enrolment.run, "timetable": timetable.run}
+              "rio": rio_messages.run, "enrolment": enrolment.run, "timetable": timetable.run,
+              "oneroster": oneroster.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,8 @@ A bulk bundle holds the live roster (``status`` active), so every reference in i
 resolves inside it; a delta bundle (``since``) holds what changed after that moment,
 deleted objects included as ``tobedeleted``. Users' names are personal data: each chunk
 of users is written to the audit log before it goes into the zip (the same entries an API
-read of those persons makes), so a failed audit stops the export.
+read of those persons makes), so a failed audit stops the export. roles.csv reads the same
+users without their names (no ``person_data``, nothing more to audit).
 
 Example (the CLI)::
 
@@ -15,6 +16,7 @@ Example (the CLI)::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ from gateway.adapters.oneroster.csv_bundle import BundleFile, BundleSummary, wri
 from gateway.adapters.oneroster.csv_tables import TABLES, role_row_object
 from gateway.adapters.oneroster.query import Filter, Predicate
 from gateway.adapters.oneroster.roster_objects import RESOURCES, RosterObjects
+from gateway.adapters.oneroster.roster_reads import USER_ROLES
 from gateway.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ __all__ = ["REST_BASE", "export_bundle", "roster_objects"]
 REST_BASE = "/ims/oneroster/rostering/v1p2"
 
 _FILES = ("orgs", "academicSessions", "courses", "classes", "users", "roles", "enrollments")
+_ROLES = replace(RESOURCES["users"], collection=USER_ROLES)
 
 
 def roster_objects(gateway: Gateway, tenant: str, base: str = REST_BASE) -> RosterObjects:
@@ -91,8 +95,8 @@ def export_bundle(
                               issuer=issuer, person_ids=[u["sourcedId"] for u in chunk])
             yield chunk
 
-    def roles() -> Iterator[list[dict[str, Any]]]:
-        for chunk in objects.stream(RESOURCES["users"], where):
+    def roles() -> Iterator[list[dict[str, Any]]]:  # the same users, without their names
+        for chunk in objects.stream(_ROLES, where):
             yield [role_row_object(tenant, user) for user in chunk]
 
     chunks = {name: objects.stream(RESOURCES[name], where) for name in _FILES

@@ -1,17 +1,20 @@
 """The OneRoster collections as SQL over the entity store: filtered, sorted, paged in the database.
 
-A page is two queries: lean rows (ids, a window count for the total) ordered, offset and
-limited by the database, then the page's objects by primary key; a CSV export reads one
-streamed query per file, in chunks. Nothing loads a whole tenant. Every OneRoster
+A page is the page's ids (ordered, offset and limited by the database), the number of
+matches, then the page's objects by primary key; a CSV export
+reads one streamed query per file, in chunks. Nothing loads a whole tenant. Every OneRoster
 field a client may filter or sort on maps to an SQL expression here (JSON paths into the
-entity ``state``, ``json_extract`` on SQLite, ``->>`` on PostgreSQL):
+entity ``state``, ``json_extract`` on SQLite, ``->>`` on PostgreSQL); the membership
+fields that link persons and groups are :class:`.json_fields.JsonText`, which the indexes
+of migration 0009 serve, as does its (tenant, kind, id) index the default order:
 
-- users are persons with at least one membership: one ``GROUP BY`` over the tenant's
-  memberships gives each person's role, joined to persons by primary key; their names
-  come from ``person_data`` by primary key, three JSON fields and nothing else (e-mail,
-  birth date and address are never read);
-- an enrollment joins its group and person by primary key, to report ``tobedeleted``
-  when either is gone.
+- users are persons with at least one membership (an EXISTS per person on the person_id
+  index); a person's role is a correlated lookup of its own memberships, so a page, one
+  user or a count never aggregates all of the tenant's memberships; names come from
+  ``person_data`` by primary key, three JSON fields and nothing else (e-mail, birth date
+  and address are never read);
+- an enrollment looks its group and person up by primary key (EXISTS, not a join: a
+  count or a page of ids looks at neither), to report ``tobedeleted`` when either is gone.
 
 Example::
 
@@ -29,12 +32,14 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
+from gateway.adapters.oneroster.json_fields import JsonText
 from gateway.adapters.oneroster.query import FieldType, Filter, Page, Sort
 from gateway.adapters.oneroster.sql_filter import Column, order_by, where_clause
 from gateway.mappings.oneroster_v1p2 import ENROLLMENT_ROLES, Record
 from gateway.store.tables import entities, person_data
 
-__all__ = ["CLASSES", "COURSES", "ENROLLMENTS", "USERS", "Collection", "Row", "RosterReads"]
+__all__ = ["CLASSES", "COURSES", "ENROLLMENTS", "USERS", "USER_ROLES", "Collection", "Row",
+           "RosterReads"]
 
 _E = entities
 _M = entities.alias("member")
@@ -86,10 +91,6 @@ class Collection:
         """The rows of ``ids`` (a page found by id first); by primary key."""
         return self.build(tenant)[0].where(self.table.c.id.in_(ids))
 
-    def carried(self, columns: dict[str, Column]) -> dict[str, ColumnElement[Any]]:
-        """Values the id-finding query yields that :meth:`fetch` does not (by row key)."""
-        return {}
-
     def single(self, tenant: str, ident: str) -> Select[Any]:
         """The row of one object."""
         return self.build(tenant)[0].where(self.table.c.id == ident)
@@ -118,33 +119,41 @@ class _Classes(Collection):
                        "course.sourcedId": (course, T)}
 
 
-def _roles(tenant: str) -> Any:
-    """Each member's role over all the tenant's memberships: 1 when any is not a student's."""
-    person = _text(_M, "person_id").label("person_id")
-    staff = func.max(case((_text(_M, "role") == "student", 0), else_=1)).label("staff")
-    return (select(person, staff).where(_M.c.tenant == tenant, _M.c.kind == "membership")
-            .group_by(person).subquery("roles"))
+def _memberships_of(person: Any) -> ColumnElement[bool]:
+    """The memberships of ``person`` (a persons' table): a seek in the person_id index."""
+    return and_(_M.c.tenant == person.c.tenant, _M.c.kind == "membership",
+                JsonText(_M.c.state, "person_id") == person.c.id)
+
+
+def _staff(person: Any) -> Any:
+    """1 when any of the person's memberships is not a student's, 0 when all are, NULL
+    without memberships: a correlated lookup per person, never an aggregate of all."""
+    staff = func.max(case((_text(_M, "role") == "student", 0), else_=1))
+    return select(staff).where(_memberships_of(person)).scalar_subquery()
 
 
 class _Users(Collection):
+    """Persons with at least one membership (an EXISTS on the person_id index, so a page
+    in id order reads that page, and the count reads the index); the role per person."""
+
     _names = ("given_name", "family_name_prefix", "family_name")
 
     def _name(self, key: str) -> ColumnElement[str]:
         return person_data.c.data[("personalData", key)].as_string()  # type: ignore[no-any-return]
 
     def build(self, tenant: str) -> tuple[Select[Any], dict[str, Column]]:
-        roles = _roles(tenant)
         data = and_(person_data.c.tenant == _P.c.tenant, person_data.c.person_id == _P.c.id)
         names = [self._name(k).label(k) for k in self._names]
+        staff = _staff(_P)
+        member = select(_M.c.id).where(_memberships_of(_P)).exists()
         query = (select(literal("person").label("kind"), _P.c.state, _P.c.deleted,
-                        _P.c.updated_at, roles.c.staff, *names)
-                 .select_from(_P.join(roles, roles.c.person_id == _P.c.id)
-                              .outerjoin(person_data, data))
-                 .where(_P.c.tenant == tenant, _P.c.kind == "person"))
+                        _P.c.updated_at, staff.label("staff"), *names)
+                 .select_from(_P.outerjoin(person_data, data))
+                 .where(_P.c.tenant == tenant, _P.c.kind == "person", member))
         prefix = func.coalesce(self._name("family_name_prefix") + " ", "")
         family = func.trim(prefix + func.coalesce(self._name("family_name"), ""))
         enabled = case((_P.c.deleted.is_(True), "false"), else_="true")
-        role = case((roles.c.staff == 1, "teacher"), else_="student")
+        role = case((staff == 1, "teacher"), else_="student")
         return query, {**_common(_P), "username": (_P.c.source_id, T),
                        "givenName": (func.coalesce(self._name("given_name"), ""), T),
                        "familyName": (family, T), "enabledUser": (enabled, T),
@@ -152,42 +161,40 @@ class _Users(Collection):
 
     def joined(self, row: Any) -> dict[str, Any]:
         names = {k: getattr(row, k) for k in self._names}
-        return {"role": "teacher" if row.staff else "student", "member": row.staff is not None,
+        return {"role": "teacher" if row.staff else "student",
                 "names": names if any(v is not None for v in names.values()) else None}
 
-    def fetch(self, tenant: str, ids: list[str]) -> Select[Any]:
-        """Persons and names by primary key, without the memberships' aggregate (a scan of
-        all memberships): the role comes from the id-finding query (:meth:`carried`)."""
-        data = and_(person_data.c.tenant == _P.c.tenant, person_data.c.person_id == _P.c.id)
-        names = [self._name(k).label(k) for k in self._names]
-        return (select(literal("person").label("kind"), _P.c.state, _P.c.deleted,
-                       _P.c.updated_at, literal(0).label("staff"), *names)
-                .select_from(_P.outerjoin(person_data, data))
-                .where(_P.c.tenant == tenant, _P.c.kind == "person", _P.c.id.in_(ids)))
 
-    def carried(self, columns: dict[str, Column]) -> dict[str, ColumnElement[Any]]:
-        return {"role": columns["roles.role"][0]}
+class _UserRoles(_Users):
+    """Users without their names (no ``person_data`` read, nothing to audit): the rows of
+    the bundle's roles.csv; names can be neither filtered nor sorted on here."""
 
-    def single(self, tenant: str, ident: str) -> Select[Any]:
-        """One person with the role of its own memberships only (no GROUP BY of all); a
-        person without memberships (``staff`` NULL) is no user (:meth:`joined`)."""
-        staff = (select(func.max(case((_text(_M, "role") == "student", 0), else_=1)))
-                 .where(_M.c.tenant == tenant, _M.c.kind == "membership",
-                        _text(_M, "person_id") == ident).scalar_subquery())
-        return self.fetch(tenant, [ident]).with_only_columns(
-            literal("person").label("kind"), _P.c.state, _P.c.deleted, _P.c.updated_at,
-            staff.label("staff"), *(self._name(k).label(k) for k in self._names))
+    def build(self, tenant: str) -> tuple[Select[Any], dict[str, Column]]:
+        query, columns = super().build(tenant)
+        member = select(_M.c.id).where(_memberships_of(_P)).exists()
+        lean = select(literal("person").label("kind"), _P.c.state, _P.c.deleted,
+                      _P.c.updated_at, _staff(_P).label("staff")).where(
+            _P.c.tenant == tenant, _P.c.kind == "person", member)
+        return lean, {k: c for k, c in columns.items() if k not in {"givenName", "familyName"}}
+
+    def joined(self, row: Any) -> dict[str, Any]:
+        return {"role": "teacher" if row.staff else "student", "names": None}
+
+
+def _live(table: Any, key: str) -> ColumnElement[bool]:
+    """The membership's group or person (``key``) exists and is not deleted: a primary-key
+    seek, evaluated only where asked for (a page's rows, a status filter), so that
+    counting or paging the memberships joins nothing."""
+    return select(table.c.id).where(
+        table.c.tenant == _M.c.tenant, table.c.id == JsonText(_M.c.state, key),
+        table.c.deleted.is_(False)).exists()
 
 
 class _Enrollments(Collection):
     def build(self, tenant: str) -> tuple[Select[Any], dict[str, Column]]:
-        group = and_(_G.c.tenant == _M.c.tenant, _G.c.id == _text(_M, "group_id"))
-        person = and_(_P.c.tenant == _M.c.tenant, _P.c.id == _text(_M, "person_id"))
-        gone = or_(_G.c.id.is_(None), _G.c.deleted.is_(True), _P.c.id.is_(None),
-                   _P.c.deleted.is_(True))
+        gone = ~and_(_live(_G, "group_id"), _live(_P, "person_id"))
         query = (select(_M.c.kind, _M.c.state, _M.c.deleted, _M.c.updated_at,
                         gone.label("gone"))
-                 .select_from(_M.outerjoin(_G, group).outerjoin(_P, person))
                  .where(_M.c.tenant == tenant, _M.c.kind == "membership"))
         ended = or_(_M.c.deleted.is_(True), _text(_M, "state") == "cancelled", gone)
         member = _text(_M, "role")
@@ -196,8 +203,8 @@ class _Enrollments(Collection):
         return query, {
             **_common(_M, ended), "role": (role, T),
             "primary": (case((member == "teacher", "true"), else_="false"), T),
-            "user.sourcedId": (_text(_M, "person_id"), T),
-            "class.sourcedId": (_text(_M, "group_id"), T),
+            "user.sourcedId": (JsonText(_M.c.state, "person_id"), T),
+            "class.sourcedId": (JsonText(_M.c.state, "group_id"), T),
             "beginDate": (_text(_M, "start_date"), D), "endDate": (_text(_M, "end_date"), D)}
 
     def joined(self, row: Any) -> dict[str, Any]:
@@ -207,6 +214,7 @@ class _Enrollments(Collection):
 COURSES = _Courses("courses", _E)
 CLASSES = _Classes("classes", _E)
 USERS = _Users("users", _P)
+USER_ROLES = _UserRoles("users", _P)
 ENROLLMENTS = _Enrollments("enrollments", _M)
 
 
@@ -253,42 +261,41 @@ class RosterReads:
         query, columns = self._query(collection, tenant, where, fixed or {})
         ident = collection.table.c.id
         order = order_by(sort, columns, ident, byte_order=self._byte_order)
-        carried = collection.carried(columns)
-        # first the page's ids and the total, from lean rows (one statement: a users'
-        # listing aggregates the memberships once); then the page's rows by primary key
-        finder = query.with_only_columns(
-            ident.label("id_"), *(c.label(f"c_{k}") for k, c in carried.items()),
-            func.count().over().label("total_"))
+        # first the page's ids from lean rows: in id order an index walk that stops at the
+        # page, and the total a separate count (an index read); a sorted page must look
+        # at every match anyway, so it counts them in the same pass (a window count).
+        # Then the page's objects by primary key.
+        counted = [func.count().over().label("total_")] if sort is not None else []
+        finder = query.with_only_columns(ident.label("id_"), *counted)
         with self.engine.connect() as conn:
-            found = list(conn.execute(finder.order_by(*order).limit(page.limit)
-                                      .offset(page.offset)))
+            found = list(conn.execute(
+                finder.order_by(*order).limit(page.limit).offset(page.offset)))
+            if counted and found:
+                total = int(found[0].total_)
+            else:
+                total = conn.execute(select(func.count()).select_from(
+                    query.with_only_columns(ident).subquery())).scalar_one()
             if not found:
-                total = conn.execute(
-                    select(func.count()).select_from(query.subquery())).scalar_one()
                 return Listing([], total)
             ids = [str(r.id_) for r in found]
             by_id = {str(r.record.state["id"]): r for r in self._rows(
                 collection, conn.execute(collection.fetch(tenant, ids)))}
-        rows = []
-        for hit in found:
-            row = by_id[str(hit.id_)]
-            extra = {**row.extra, **{k: getattr(hit, f"c_{k}") for k in carried}}
-            rows.append(Row(row.kind, row.record, extra))
-        return Listing(rows, int(found[0].total_))
+        # (PostgreSQL reads each statement's own snapshot: skip what just went away)
+        return Listing([by_id[i] for i in ids if i in by_id], total)
 
     def one(self, collection: Collection, tenant: str, ident: str) -> Row | None:
         """The object ``ident`` of ``collection`` (deleted ones too), if there is one."""
         with self.engine.connect() as conn:
             rows = self._rows(collection, conn.execute(collection.single(tenant, ident).limit(1)))
-        return rows[0] if rows and rows[0].extra.get("member", True) else None
+        return rows[0] if rows else None
 
     def stream(self, collection: Collection, tenant: str, where: Filter | None,
                chunk: int = _CHUNK) -> Iterator[list[Row]]:
         """All of ``collection`` matching ``where``, in chunks of ``chunk`` rows.
 
         One query, read through a server-side cursor on PostgreSQL (SQLite's cursor steps
-        through the result as it is fetched): memory holds one chunk, and the users' role
-        aggregate runs once per stream, not once per chunk. No ORDER BY, so the database
+        through the result as it is fetched): memory holds one chunk; a user's role is an
+        index lookup of its own memberships. No ORDER BY, so the database
         reads a kind through its (tenant, kind) index instead of the whole tenant by id.
         """
         query, _ = self._query(collection, tenant, where, {})
