@@ -34,7 +34,6 @@ from gateway.adapters.ooapi.enrolment_source import (
     is_not_found,
 )
 from gateway.domain import Application, Enrolment, Entity, Participation
-from gateway.domain.base import content_hash
 from gateway.domain.enrolment import EnrolmentState
 from gateway.errors import GatewayError, UpstreamError
 from gateway.mappings.association_states import to_association_state
@@ -50,6 +49,7 @@ from gateway.sync.enrolment_offerings import OfferingResolver
 from gateway.sync.enrolment_report import EnrolmentSyncReport
 from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
+from gateway.sync.pull_run import memo_row, upsert_remembered
 
 __all__ = ["DOCUMENT_PROFILE", "ApplicationHook", "PageWriter", "PullRun"]
 
@@ -134,7 +134,7 @@ class PageWriter:
             report.persons_changed += written.changed and not written.created
             report.persons_unchanged += not written.changed
             report.events += len(written.events)
-            remembered.append(_row(key, digests[key], written.person))
+            remembered.append(memo_row(key, digests[key], [written.person]))
         run.memo.remember(remembered)
 
     def _missing_person(self, run: PullRun, reader: OoapiEnrolmentSource,
@@ -217,7 +217,7 @@ class PageWriter:
                 self._decided(run, UUID(entity.source.id), to_association_state(state).value)
             final = entity.model_copy(update=update)
             run.buffer.append(final)
-            run.remember.append(_row(f"association/{entity.source.id}", digest, final))
+            run.remember.append(memo_row(f"association/{entity.source.id}", digest, [final]))
             run.associations.add(entity.source.id)
 
     def _decided(self, run: PullRun, application: UUID, association_state: str) -> None:
@@ -261,15 +261,9 @@ class PageWriter:
     def flush(self, run: PullRun) -> None:
         """Write the buffered associations (one transaction), then their memo rows."""
         if run.buffer:
-            result = self.store.upsert(run.buffer)
+            result = upsert_remembered(self.store, run.memo, run.buffer, run.remember)
             run.report.created += result.created
             run.report.changed += result.changed
             run.report.unchanged += result.unchanged
             run.report.events += len(result.events)
-            run.memo.remember(run.remember)
             run.buffer, run.remember = [], []
-
-
-def _row(key: str, digest: str, entity: Entity) -> RecordDigest:
-    return RecordDigest(key, digest, ((entity.kind, str(entity.id),
-                                       content_hash(entity.snapshot())),))

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from gateway.sync.pull_run import resource_key
 
 __all__ = ["EnrolmentSyncReport", "state_key"]
 
 
 def state_key(source_name: str) -> str:
     """The key of a source's enrolment pull in the sync state (its catalogue has its own)."""
-    if len(source_name) <= 54:
-        return f"{source_name}:enrolment"
-    return f"{source_name[:38]}:enrolment:{hashlib.sha256(source_name.encode()).hexdigest()[:15]}"
+    return resource_key(source_name, "enrolment")
 
 
 @dataclass

@@ -38,7 +38,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -47,11 +47,10 @@ from sqlalchemy import select
 
 from gateway.adapters.ooapi.catalogue_source import OoapiCatalogueSource, Rejected, SourceRecord
 from gateway.adapters.ooapi.client import OoapiClient
-from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
-from gateway.adapters.standards import Standards, standards_from_env
+from gateway.adapters.ooapi.codec import OoapiSchemas
+from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
 from gateway.domain import Cohort, Course, Entity, ProgrammeOffering, Qualification
-from gateway.domain.base import content_hash
 from gateway.domain.ids import entity_id
 from gateway.errors import GatewayError
 from gateway.mappings.ooapi_v5_in import KINDS, identify, mapping_version, to_canonical
@@ -61,6 +60,7 @@ from gateway.store.quarantine import Quarantine
 from gateway.store.record_digests import MAX_RECORD_KEY, RecordDigest, RecordDigestStore
 from gateway.store.sync_state import SyncStateStore
 from gateway.store.tables import entities
+from gateway.sync.pull_run import OoapiPull, memo_row, utc_now
 
 __all__ = ["CatalogueSyncReport", "OoapiCatalogueSync"]
 
@@ -124,7 +124,7 @@ class _Run:
     forget: set[str] = field(default_factory=set)
 
 
-class OoapiCatalogueSync:
+class OoapiCatalogueSync(OoapiPull):
     """Syncs the catalogue of configured OOAPI v5 sources.
 
     Example::
@@ -147,31 +147,18 @@ class OoapiCatalogueSync:
         self, store: EntityStore, quarantine: Quarantine, states: SyncStateStore,
         schemas: OoapiSchemas, *,
         client_factory: Callable[[SourceConfig], OoapiClient] = OoapiClient.for_source,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch_size: int = 500,
+        clock: Callable[[], datetime] = utc_now, batch_size: int = 500,
         digests: RecordDigestStore | None = None,
     ) -> None:
-        self.store = store
-        self.quarantine = quarantine
-        self.states = states
-        self.schemas = schemas
-        self.client_factory = client_factory
-        self.clock = clock
-        self.batch_size = batch_size
+        super().__init__(store, quarantine, states, schemas, client_factory=client_factory,
+                         clock=clock, batch_size=batch_size)
         self.digests = digests or RecordDigestStore(store.engine, clock)
 
     @classmethod
-    def for_gateway(cls, gateway: Gateway, **options: Any) -> OoapiCatalogueSync:
-        """Built from a composed gateway; the schemas come from ``settings.standards_dir``.
-
-        Raises:
-            ConfigurationError: no standards folder is configured or it lacks OOAPI v5.
-        """
-        folder = gateway.settings.standards_dir
-        standards = Standards(folder) if folder else standards_from_env()
+    def _gateway_args(cls, gateway: Gateway, standards: Standards,
+                      options: dict[str, Any]) -> tuple[Any, ...]:
         options.setdefault("digests", RecordDigestStore(gateway.engine, gateway.clock))
-        return cls(gateway.store, Quarantine(gateway.engine, clock=gateway.clock),
-                   SyncStateStore(gateway.engine), ooapi_schemas(standards),
-                   clock=gateway.clock, **options)
+        return super()._gateway_args(gateway, standards, options)
 
     def run(self, source: SourceConfig, *, full: bool) -> CatalogueSyncReport:
         """Sync ``source`` once; an incremental run without a previous sync runs full.
@@ -179,45 +166,38 @@ class OoapiCatalogueSync:
         Raises:
             UpstreamError: the endpoint failed after retries; nothing was deleted.
         """
-        started = self.clock()
-        state = self.states.get(source.tenant, source.name)
-        full = full or state is None
-        since: date | None = None if full or state is None else state.last_sync_at.date()
-        report = CatalogueSyncReport(source.tenant, source.name,
-                                     "full" if full else "incremental",
-                                     since.isoformat() if since else None)
+        window = self._window(source, source.name, full=full)
+        report = CatalogueSyncReport(source.tenant, source.name, window.mode,
+                                     window.since_text)
         run = _Run(report, quarantined_before=self._quarantined(source))
         previous = self.digests.load(source.tenant, source.name)
         trusted = self.digests.holding(source.tenant, source.name, previous)
+        salt = "\x1f".join((mapping_version(), source.tenant, source.name)).encode()
 
         def known(key: str, digest: str) -> bool:
             row = trusted.get(key)
             return row is not None and row.digest == digest
 
-        salt = "\x1f".join((mapping_version(), source.tenant, source.name)).encode()
-        with self.client_factory(source) as client:
-            reader = OoapiCatalogueSource(client, self.schemas, since=since, salt=salt,
-                                          known=known)
-            try:
-                for section in reader.sections():
-                    for item in section:
-                        if item.known and item.key is not None:  # known() found it trusted
-                            self._unchanged(run, trusted[item.key])
-                        else:
-                            self._examine(source, run, item,
-                                          remember=full or item.kind != "program")
-                        if len(run.buffer) >= self.batch_size:
-                            self._flush(run)
-                    self._flush(run)  # a list is done: write it before reading the next
-            finally:
-                report.fetched = reader.fetched
-        if full:
+        def open_reader(client: OoapiClient) -> OoapiCatalogueSource:
+            return OoapiCatalogueSource(client, self.schemas, since=window.since, salt=salt,
+                                        known=known)
+
+        with self._reading(source, open_reader, report) as reader:
+            for section in reader.sections():
+                for item in section:
+                    if item.known and item.key is not None:  # known() found it trusted
+                        self._unchanged(run, trusted[item.key])
+                    else:
+                        self._examine(source, run, item,
+                                      remember=window.full or item.kind != "program")
+                    if len(run.buffer) >= self.batch_size:
+                        self._flush(run)
+                self._flush(run)  # a list is done: write it before reading the next
+        if window.full:
             self._delete_missing(source, run)
         self.digests.save(source.tenant, source.name, run.memo, previous=previous,
-                          complete=full, forget=run.forget)
-        self.states.record(source.tenant, source.name, started_at=started, full=full,
-                           report=report.as_dict(), now=self.clock())
-        log.info("sync %s", report.line())
+                          complete=window.full, forget=run.forget)
+        self._recorded(source, source.name, window, report)
         return report
 
     # -- one record ---------------------------------------------------------------------
@@ -246,8 +226,7 @@ class OoapiCatalogueSync:
             run.forget.add(key)
             run.memo.pop(key, None)
         elif remember and key not in run.forget:
-            run.memo[key] = RecordDigest(key, item.digest, tuple(
-                (e.kind, str(e.id), content_hash(e.snapshot())) for e in produced))
+            run.memo[key] = memo_row(key, item.digest, produced)
 
     def _map(self, source: SourceConfig, run: _Run, raw: dict[str, Any]) -> list[Entity] | None:
         """The record's entities, buffered for the store; None when it was quarantined."""

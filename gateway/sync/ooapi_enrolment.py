@@ -35,18 +35,17 @@ and reports carry counts and ids only).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import select
 
 from gateway.adapters.ooapi.client import OoapiClient
-from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
+from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.ooapi.enrolment_source import OfferingSummary, OoapiEnrolmentSource
-from gateway.adapters.standards import Standards, standards_from_env
+from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
 from gateway.domain import Enrolment, Participation, Person
 from gateway.errors import ConfigurationError
@@ -63,17 +62,16 @@ from gateway.sync.enrolment_report import EnrolmentSyncReport, state_key
 from gateway.sync.intake_applications import IntakeApplications
 from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine
+from gateway.sync.pull_run import OoapiPull, gateway_parts, run_locked, utc_now
 
 __all__ = ["EnrolmentSyncReport", "OoapiEnrolmentSync", "run_enrolment_sync", "state_key"]
 
 log = logging.getLogger(__name__)
 
 _ASSOCIATION_KINDS = (Enrolment.kind, Participation.kind)
-_LOCKS: dict[tuple[str, str], threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
 
 
-class OoapiEnrolmentSync:
+class OoapiEnrolmentSync(OoapiPull):
     """Pulls the persons and enrolments of configured OOAPI v5 sources.
 
     Example::
@@ -101,38 +99,24 @@ class OoapiEnrolmentSync:
         self, store: EntityStore, persons: PersonStore, quarantine: Quarantine,
         states: SyncStateStore, schemas: OoapiSchemas, *,
         client_factory: Callable[[SourceConfig], OoapiClient] = OoapiClient.for_source,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch_size: int = 500,
+        clock: Callable[[], datetime] = utc_now, batch_size: int = 500,
         associations_by: Literal["offering", "person"] = "offering",
         applications: ApplicationHook | None = None,
     ) -> None:
         if associations_by not in ("offering", "person"):
             raise ConfigurationError("associations_by is 'offering' or 'person'")
-        self.store = store
+        super().__init__(store, quarantine, states, schemas, client_factory=client_factory,
+                         clock=clock, batch_size=batch_size)
         self.persons = persons
-        self.quarantine = quarantine
-        self.states = states
-        self.schemas = schemas
-        self.client_factory = client_factory
-        self.clock = clock
-        self.batch_size = batch_size
         self.associations_by = associations_by
         self.applications = applications
 
     @classmethod
-    def for_gateway(cls, gateway: Gateway, **options: Any) -> OoapiEnrolmentSync:
-        """Built from a composed gateway; the schemas come from ``settings.standards_dir``.
-
-        Raises:
-            ConfigurationError: no standards folder is configured or it lacks OOAPI v5.
-        """
-        folder = gateway.settings.standards_dir
-        standards = Standards(folder) if folder else standards_from_env()
+    def _gateway_args(cls, gateway: Gateway, standards: Standards,
+                      options: dict[str, Any]) -> tuple[Any, ...]:
         options.setdefault("applications",
                            IntakeApplications(gateway).apply_association_state)
-        return cls(gateway.store, PersonStore(gateway.store),
-                   Quarantine(gateway.engine, clock=gateway.clock),
-                   SyncStateStore(gateway.engine), ooapi_schemas(standards),
-                   clock=gateway.clock, **options)
+        return (gateway.store, PersonStore(gateway.store), *gateway_parts(gateway, standards))
 
     def run(self, source: SourceConfig, *, full: bool) -> EnrolmentSyncReport:
         """Pull ``source`` once; an incremental run without a previous one runs full.
@@ -141,42 +125,31 @@ class OoapiEnrolmentSync:
             UpstreamError: the endpoint failed after retries; nothing was deleted and the
                 last successful run stays the starting point of the next.
         """
-        started = self.clock()
         key = state_key(source.name)
-        state = self.states.get(source.tenant, key)
-        full = full or state is None
-        since: date | None = None if full or state is None else state.last_sync_at.date()
-        report = EnrolmentSyncReport(source.tenant, source.name,
-                                     "full" if full else "incremental",
-                                     since.isoformat() if since else None,
-                                     self.associations_by)
+        window = self._window(source, key, full=full)
+        report = EnrolmentSyncReport(source.tenant, source.name, window.mode,
+                                     window.since_text, self.associations_by)
         run = PullRun(source, report,
                       PullQuarantine(self.quarantine, source.tenant, source.name),
                       OfferingResolver(self.store, source.tenant, source.name),
                       PullMemo(self.store.engine, source.tenant, key))
         writer = PageWriter(self.store, self.persons, self.applications, self.batch_size)
-        with self.client_factory(source) as client:
-            reader = OoapiEnrolmentSource(client, self.schemas)
-            try:
-                for page in reader.persons():
-                    writer.write_persons(run, page)
-                if self.associations_by == "person":
-                    for person_id in sorted(run.persons):
-                        for page in reader.person_associations(person_id):
-                            writer.write_associations(run, reader, page)
-                        run.scopes.add(canonical_id(source.tenant, "person", person_id))
-                else:
-                    for offering in reader.offerings(ending_from=since):
-                        self._offering(run, writer, reader, offering)
-                writer.flush(run)
-            finally:
-                report.fetched = reader.fetched
-                report.quarantined = run.quarantine.count
-        if full:
+        with self._reading(source, lambda client: OoapiEnrolmentSource(client, self.schemas),
+                           report, run.quarantine) as reader:
+            for page in reader.persons():
+                writer.write_persons(run, page)
+            if self.associations_by == "person":
+                for person_id in sorted(run.persons):
+                    for page in reader.person_associations(person_id):
+                        writer.write_associations(run, reader, page)
+                    run.scopes.add(canonical_id(source.tenant, "person", person_id))
+            else:
+                for offering in reader.offerings(ending_from=window.since):
+                    self._offering(run, writer, reader, offering)
+            writer.flush(run)
+        if window.full:
             self._delete_missing(run)
-        self.states.record(source.tenant, key, started_at=started, full=full,
-                           report=report.as_dict(), now=self.clock())
-        log.info("sync %s", report.line())
+        self._recorded(source, key, window, report)
         return report
 
     # -- associations ---------------------------------------------------------------------
@@ -211,8 +184,7 @@ class OoapiEnrolmentSync:
                     continue
                 if self._in_scope(run, row.state):
                     gone.append(UUID(row.id))
-        for start in range(0, len(gone), self.batch_size):
-            result = self.store.delete(tenant, gone[start:start + self.batch_size])
+        for result in self._deleted(tenant, gone):
             run.report.deleted += result.deleted
             run.report.events += len(result.events)
 
@@ -247,11 +219,6 @@ def run_enrolment_sync(
         ConfigurationError: no such source, or the standards folder is not configured.
         UpstreamError: the source failed (after retries); nothing was deleted.
     """
-    source = gateway.settings.source(tenant, source_name)
-    if source is None:
-        raise ConfigurationError(f"no source {source_name!r} configured for tenant {tenant!r}")
-    with _LOCKS_GUARD:
-        lock = _LOCKS.setdefault((tenant, source_name), threading.Lock())
-    with lock:
-        return OoapiEnrolmentSync.for_gateway(
-            gateway, associations_by=associations_by).run(source, full=full)
+    return run_locked(gateway, tenant, source_name, "enrolment", lambda source: (
+        OoapiEnrolmentSync.for_gateway(gateway, associations_by=associations_by)
+        .run(source, full=full)))

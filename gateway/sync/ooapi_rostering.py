@@ -33,22 +33,20 @@ last successful run stays the starting point of the next.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from gateway.adapters.ooapi.client import OoapiClient
-from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
+from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.ooapi.mbo_profile import MboProfile, mbo_profile
 from gateway.adapters.ooapi.rostering_source import (
     OFFERING,
     MembersFrom,
     OoapiRosteringSource,
 )
-from gateway.adapters.standards import Standards, standards_from_env
+from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
 from gateway.errors import ConfigurationError
 from gateway.settings import SourceConfig
@@ -58,18 +56,14 @@ from gateway.store.record_digests import RecordDigestStore
 from gateway.store.sync_state import SyncStateStore
 from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
+from gateway.sync.pull_run import OoapiPull, run_locked, utc_now
 from gateway.sync.rostering_pages import RosterPageWriter, RosterRun, record_key
 from gateway.sync.rostering_report import RosteringSyncReport, state_key
 
 __all__ = ["OoapiRosteringSync", "RosteringSyncReport", "run_rostering_sync", "state_key"]
 
-log = logging.getLogger(__name__)
 
-_LOCKS: dict[tuple[str, str], threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-class OoapiRosteringSync:
+class OoapiRosteringSync(OoapiPull):
     """Pulls the groups, members and component offerings of configured OOAPI v5 sources.
 
     Example::
@@ -94,33 +88,20 @@ class OoapiRosteringSync:
         self, store: EntityStore, quarantine: Quarantine, states: SyncStateStore,
         schemas: OoapiSchemas, profile: MboProfile, *,
         client_factory: Callable[[SourceConfig], OoapiClient] = OoapiClient.for_source,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch_size: int = 500,
+        clock: Callable[[], datetime] = utc_now, batch_size: int = 500,
         members_from: MembersFrom = "members",
     ) -> None:
         if members_from not in ("members", "persons"):
             raise ConfigurationError("members_from is 'members' or 'persons'")
-        self.store = store
-        self.quarantine = quarantine
-        self.states = states
-        self.schemas = schemas
+        super().__init__(store, quarantine, states, schemas, client_factory=client_factory,
+                         clock=clock, batch_size=batch_size)
         self.profile = profile
-        self.client_factory = client_factory
-        self.clock = clock
-        self.batch_size = batch_size
         self.members_from = members_from
 
     @classmethod
-    def for_gateway(cls, gateway: Gateway, **options: Any) -> OoapiRosteringSync:
-        """Built from a composed gateway; the schemas come from ``settings.standards_dir``.
-
-        Raises:
-            ConfigurationError: no standards folder is configured or it lacks OOAPI v5.
-        """
-        folder = gateway.settings.standards_dir
-        standards = Standards(folder) if folder else standards_from_env()
-        return cls(gateway.store, Quarantine(gateway.engine, clock=gateway.clock),
-                   SyncStateStore(gateway.engine), ooapi_schemas(standards),
-                   mbo_profile(standards), clock=gateway.clock, **options)
+    def _gateway_args(cls, gateway: Gateway, standards: Standards,
+                      options: dict[str, Any]) -> tuple[Any, ...]:
+        return (*super()._gateway_args(gateway, standards, options), mbo_profile(standards))
 
     def run(self, source: SourceConfig, *, full: bool) -> RosteringSyncReport:
         """Pull ``source`` once; an incremental run without a previous one runs full.
@@ -128,34 +109,26 @@ class OoapiRosteringSync:
         Raises:
             UpstreamError: the endpoint failed after retries; nothing was deleted.
         """
-        started = self.clock()
         key = state_key(source.name)
-        state = self.states.get(source.tenant, key)
-        full = full or state is None
-        since: date | None = None if full or state is None else state.last_sync_at.date()
-        report = RosteringSyncReport(source.tenant, source.name,
-                                     "full" if full else "incremental",
-                                     since.isoformat() if since else None, self.members_from)
+        window = self._window(source, key, full=full)
+        report = RosteringSyncReport(source.tenant, source.name, window.mode,
+                                     window.since_text, self.members_from)
         run = RosterRun(source, report,
                         PullQuarantine(self.quarantine, source.tenant, source.name),
                         PullMemo(self.store.engine, source.tenant, key))
         writer = RosterPageWriter(self.store, self.batch_size)
-        with self.client_factory(source) as client:
-            reader = OoapiRosteringSource(client, self.schemas, self.profile,
-                                          members_from=self.members_from)
-            try:
-                self._groups(run, writer, reader, since)
-                self._offerings(run, writer, reader, since)
-                writer.flush(run)
-            finally:
-                report.fetched = reader.fetched
-                report.quarantined = run.quarantine.count
-        if full:
+        with self._reading(source, self._reader, report, run.quarantine) as reader:
+            self._groups(run, writer, reader, window.since)
+            self._offerings(run, writer, reader, window.since)
+            writer.flush(run)
+        if window.full:
             self._delete_missing(run, key)
-        self.states.record(source.tenant, key, started_at=started, full=full,
-                           report=report.as_dict(), now=self.clock())
-        log.info("sync %s", report.line())
+        self._recorded(source, key, window, report)
         return report
+
+    def _reader(self, client: OoapiClient) -> OoapiRosteringSource:
+        return OoapiRosteringSource(client, self.schemas, self.profile,
+                                    members_from=self.members_from)
 
     def _groups(self, run: RosterRun, writer: RosterPageWriter,
                 reader: OoapiRosteringSource, since: date | None) -> None:
@@ -200,8 +173,7 @@ class OoapiRosteringSync:
             for kind, ident, _ in row.entities:
                 by_kind.setdefault(kind, []).append(UUID(ident))
         for kind, ids in sorted(by_kind.items()):
-            for start in range(0, len(ids), self.batch_size):
-                result = self.store.delete(tenant, ids[start:start + self.batch_size])
+            for result in self._deleted(tenant, ids):
                 run.report.count(run.report.deleted, kind, result.deleted)
                 run.report.events += len(result.events)
         digests.save(tenant, key, {}, previous=gone, complete=False, forget=set(gone))
@@ -229,11 +201,6 @@ def run_rostering_sync(
         ConfigurationError: no such source, or the standards folder is not configured.
         UpstreamError: the source failed (after retries); nothing was deleted.
     """
-    source = gateway.settings.source(tenant, source_name)
-    if source is None:
-        raise ConfigurationError(f"no source {source_name!r} configured for tenant {tenant!r}")
-    with _LOCKS_GUARD:
-        lock = _LOCKS.setdefault((tenant, source_name), threading.Lock())
-    with lock:
-        return OoapiRosteringSync.for_gateway(
-            gateway, members_from=members_from).run(source, full=full)
+    return run_locked(gateway, tenant, source_name, "rostering", lambda source: (
+        OoapiRosteringSync.for_gateway(gateway, members_from=members_from)
+        .run(source, full=full)))

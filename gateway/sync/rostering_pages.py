@@ -36,7 +36,6 @@ from sqlalchemy import select
 from gateway.adapters.ooapi.enrolment_source import SourceItem
 from gateway.adapters.ooapi.rostering_source import GROUP, MEMBER, OFFERING
 from gateway.domain import Entity, Group, Membership, TimetableActivity
-from gateway.domain.base import content_hash
 from gateway.errors import GatewayError
 from gateway.mappings.ooapi_v5_mbo_in import activity_from, group_from, membership_from
 from gateway.settings import SourceConfig
@@ -46,6 +45,7 @@ from gateway.store.tables import entities
 from gateway.sync.activity_status import with_status
 from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
+from gateway.sync.pull_run import memo_row, upsert_remembered
 from gateway.sync.rostering_report import RosteringSyncReport
 
 __all__ = ["RosterPageWriter", "RosterRun", "model_salt", "record_key"]
@@ -157,8 +157,7 @@ class RosterPageWriter:
             mapped = self._statuses(run.source.tenant, mapped)
         for key, entity, digest in mapped:
             run.buffer.append(entity)
-            run.remember.append(RecordDigest(key, digest, (
-                (entity.kind, str(entity.id), content_hash(entity.snapshot())),)))
+            run.remember.append(memo_row(key, digest, [entity]))
         if len(run.buffer) >= self.batch_size:
             self.flush(run)
         return written
@@ -191,11 +190,10 @@ class RosterPageWriter:
         """Write the buffered entities (one transaction), then their memo rows."""
         if run.buffer:
             kind = run.buffer[0].kind
-            result = self.store.upsert(run.buffer)
+            result = upsert_remembered(self.store, run.memo, run.buffer, run.remember)
             report = run.report
             report.count(report.created, kind, result.created)
             report.count(report.changed, kind, result.changed)
             report.count(report.unchanged, kind, result.unchanged)
             report.events += len(result.events)
-            run.memo.remember(run.remember)
             run.buffer, run.remember = [], []

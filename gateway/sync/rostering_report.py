@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gateway.domain import Group, Membership, TimetableActivity
+from gateway.sync.pull_run import resource_key
 
 __all__ = ["KINDS", "RosteringSyncReport", "state_key"]
 
@@ -19,9 +19,7 @@ _LABELS = {Group.kind: "groups", Membership.kind: "memberships",
 def state_key(source_name: str) -> str:
     """The key of a source's rostering pull in the sync state and the memo (the source's
     catalogue and enrolment pulls have their own)."""
-    if len(source_name) <= 54:
-        return f"{source_name}:rostering"
-    return f"{source_name[:38]}:rostering:{hashlib.sha256(source_name.encode()).hexdigest()[:15]}"
+    return resource_key(source_name, "rostering")
 
 
 def _per_kind() -> dict[str, int]:
