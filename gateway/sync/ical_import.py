@@ -1,7 +1,7 @@
 """Use case: import a timetabling system's iCalendar feed into timetable activities.
 
-A run fetches the feed of an ``icalendar`` source (``SourceConfig.base_url``), checks and
-parses it (:mod:`gateway.adapters.icalendar.codec`), expands every series in the window
+A run fetches the feed of an ``icalendar`` source (``SourceConfig.base_url``), splits it
+into its series and checks it (:mod:`.ical_plan`), expands the series that changed
 (:mod:`gateway.adapters.icalendar.expansion`) and writes one canonical activity per
 occurrence (:mod:`gateway.mappings.icalendar_in`), keyed by UID and recurrence id, so a
 re-import changes only what changed and each change is one event on the timetable topic:
@@ -9,37 +9,37 @@ re-import changes only what changed and each change is one event on the timetabl
 - **window**: from the start of today (the feed's zone) minus :data:`DAYS_BACK` days to
   the start of today plus :data:`DAYS_AHEAD` days; occurrences are in it by their start;
 - **status**: see :func:`~gateway.mappings.icalendar_in.activity_status`; a stored
-  activity of the window that left the feed becomes ``cancelled`` (kept, so calendar
-  clients see it cancelled); activities before the window are left alone;
+  activity of the window that left the feed (its occurrence, or its whole UID) becomes
+  ``cancelled`` (kept for calendar clients); activities before the window are left alone;
 - **bad input**: a feed that is not valid iCalendar (or too large) is quarantined with the
   parser's reason and its raw payload, and nothing else changes; a series with unusable
   values (an id that is not a UUID, no SUMMARY) is quarantined on its own, the rest goes
   on, and its stored activities stay as they are;
 - **conditional runs** (``full=False``) send the last feed's ETag/Last-Modified; a 304, or
-  a body byte for byte the last one applied, is nothing to do. A full run fetches and
-  expands anyway: the window moves with the days, so new occurrences come into it;
-- **scale**: series are expanded one at a time and written in batches of ``batch_size``;
-  the stored placements of the source are read in one streamed query, and the ones that
-  vanished in a second (:mod:`.ical_stored`).
+  a body byte for byte the last one applied, is nothing to do; otherwise only the series
+  whose text (without DTSTAMP) changed, or whose remembered span the window left, are
+  expanded and compared (:mod:`.ical_memo`). A full run expands every series;
+- **scale**: one series is parsed and expanded at a time, written in batches of
+  ``batch_size``; the stored placements are read in one streamed query (of the due series
+  only when they are few), the vanished ones in a second (:mod:`.ical_stored`).
 
 The validators and the digest of the last feed live in the source's sync state
 (``SyncStateStore``, key = the source name), under ``feed`` in its report; a refused feed
 is remembered by digest there, so polling the same bad bytes does not quarantine them
-again. A feed over the size cap is refused unread (quarantined without its payload).
-An override that moves an occurrence out of the window reads as the occurrence leaving
-the feed: it is cancelled until the window reaches its new time.
+again. A feed over the size cap is refused unread (quarantined without its payload). An
+override moving an occurrence out of the window cancels it until the window reaches it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from gateway.adapters.icalendar.codec import MAX_FEED_BYTES, ParsedFeed, parse_feed
+from gateway.adapters.icalendar.codec import MAX_FEED_BYTES, parse_feed
 from gateway.adapters.icalendar.expansion import SeriesOccurrences, expand
 from gateway.adapters.icalendar.fetch import FeedResponse, Validators, fetch_feed
 from gateway.bootstrap import Gateway
@@ -49,6 +49,8 @@ from gateway.mappings.icalendar_in import activity_from, activity_status, source
 from gateway.settings import SourceConfig
 from gateway.store.quarantine import Quarantine
 from gateway.store.sync_state import SyncStateStore
+from gateway.sync.ical_memo import SeriesMark, SeriesMemo
+from gateway.sync.ical_plan import DAYS_AHEAD, DAYS_BACK, SeriesPlan, expansion_window, plan_series
 from gateway.sync.ical_report import IcalSyncReport
 from gateway.sync.ical_stored import StoredPlacements, cancelled_copies
 
@@ -57,10 +59,9 @@ __all__ = ["DAYS_AHEAD", "DAYS_BACK", "IcalSyncReport", "expansion_window", "run
 
 log = logging.getLogger(__name__)
 
-#: The expansion window: this many days before the start of today ...
-DAYS_BACK = 7
-#: ... to this many days after it (a school year and a bit: next year's timetable).
-DAYS_AHEAD = 400
+#: How far past the window an expansion looks for the series' next start (the memo's
+#: span: a series with none that close needs no expansion while the window moves on).
+LOOKAHEAD = timedelta(days=35)
 #: The quarantine kinds of a refused feed and of a refused series.
 FEED_KIND, SERIES_KIND = "icalendar-feed", "icalendar-series"
 
@@ -68,14 +69,6 @@ FEED_KIND, SERIES_KIND = "icalendar-feed", "icalendar-series"
 def state_key(source_name: str) -> str:
     """The sync-state key of a feed's runs: the source's name (a feed is its one resource)."""
     return source_name
-
-
-def expansion_window(now: datetime, zone: tzinfo, *, days_back: int = DAYS_BACK,
-                     days_ahead: int = DAYS_AHEAD) -> tuple[datetime, datetime]:
-    """``[start of today - days_back, start of today + days_ahead)`` in ``zone``."""
-    today = now.astimezone(zone).date()
-    return (datetime.combine(today - timedelta(days=days_back), time(0), zone),
-            datetime.combine(today + timedelta(days=days_ahead), time(0), zone))
 
 
 def run_ical_sync(
@@ -144,13 +137,19 @@ class _Run:
             self.report.not_modified = True
             self._record(started, {**last, **feed}, applied=False)
             return self.report
+        memo = SeriesMemo(self.gateway.engine, self.source.tenant, self.source.name,
+                          self.gateway.clock)
         try:
-            parsed = parse_feed(body, max_bytes=self.max_bytes)
+            if len(body) > self.max_bytes:
+                parse_feed(body, max_bytes=self.max_bytes)  # refused with the size
+            plan = plan_series(body, memo.marks, lambda zone: expansion_window(
+                self.gateway.clock(), zone), full=self.full)
         except ValidationError as exc:
             self._quarantine_feed(exc, body.decode("utf-8", "replace"))
             self._record(started, {**feed, "quarantined": True}, applied=False)
             return self.report
-        self._apply(parsed)
+        del body, response
+        self._apply(plan, memo)
         self._record(started, feed, applied=True)
         log.info("sync %s", self.report.line())
         return self.report
@@ -175,26 +174,48 @@ class _Run:
                     self.source.name, self.report.feed_quarantined)
 
     # -- applying -------------------------------------------------------------------------
-    def _apply(self, parsed: ParsedFeed) -> None:
+    def _apply(self, plan: SeriesPlan, memo: SeriesMemo) -> None:
+        """Expand the due series, compare them with their stored activities, cancel what
+        left the feed, and remember every series (see :mod:`.ical_memo`)."""
         tenant, name = self.source.tenant, self.source.name
-        start, until = expansion_window(self.gateway.clock(), parsed.zone)
+        start, until = plan.start, plan.until
         self.report.window_from, self.report.window_until = start.isoformat(), until.isoformat()
-        stored = StoredPlacements.load(self.gateway.engine, tenant, name, since=start)
+        marks = {uid: memo.marks[uid] for uid in plan.skipped}
+        self.report.series_unchanged, self.report.series_removed = len(plan.skipped), len(
+            plan.removed)
+        self.report.unchanged += sum(mark.occurrences for mark in marks.values())
+        stored = StoredPlacements.load(self.gateway.engine, tenant, name, since=start,
+                                       uids=plan.stored_uids(bool(memo.marks)))
         refused: set[str] = set()
-        for series in expand(parsed, start, until):
-            self.report.series += 1
-            self.report.all_day_skipped += series.all_day
+        for uid in plan.due:
             try:
-                self._add(self._activities(series, stored))
-            except DomainRuleError as exc:
-                refused.add(series.uid)
-                self._quarantine_series(series, exc.message)
+                parsed = plan.parsed(uid)
+            except ValidationError as exc:  # remembered as valid, refused now: alone
+                refused.add(uid)
+                self._quarantine_series(SeriesOccurrences(uid), exc.message,
+                                        plan.feed.calendar_of(uid).decode())
+                continue
+            for series in expand(parsed, start, until, lookahead=LOOKAHEAD):
+                self.report.series += 1
+                self.report.all_day_skipped += series.all_day
+                quiet = series.quiet_until or until
+                try:
+                    activities = self._activities(series, stored)
+                except DomainRuleError as exc:
+                    refused.add(series.uid)
+                    self._quarantine_series(series, exc.message, series.raw())
+                    marks[uid] = SeriesMark(plan.digests[uid], start, quiet, refused=True)
+                    continue
+                self._add(activities)
+                marks[uid] = SeriesMark(plan.digests[uid], start, quiet,
+                                        occurrences=len(activities))
         self._flush()
-        missing = stored.vanished(start, until, keep_uids=refused)
+        missing = stored.vanished(start, until, keep_uids=refused | set(plan.skipped))
         for activity in cancelled_copies(self.gateway.engine, tenant, name, missing):
             self.report.cancelled_missing += 1
             self._add([activity])
         self._flush()
+        memo.save(marks)
 
     def _activities(self, series: SeriesOccurrences,
                     stored: StoredPlacements) -> list[TimetableActivity]:
@@ -209,10 +230,10 @@ class _Run:
         self.report.occurrences += len(out)
         return out
 
-    def _quarantine_series(self, series: SeriesOccurrences, reason: str) -> None:
+    def _quarantine_series(self, series: SeriesOccurrences, reason: str, raw: str) -> None:
         self.report.series_quarantined += 1
         self.quarantine.put(tenant=self.source.tenant, source=self.source.name,
-                            kind=SERIES_KIND, reason=reason, raw=series.raw(),
+                            kind=SERIES_KIND, reason=reason, raw=raw,
                             path=f"/VEVENT[UID={series.uid[:200]}]")
 
     def _add(self, activities: list[TimetableActivity]) -> None:

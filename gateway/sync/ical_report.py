@@ -27,7 +27,13 @@ class IcalSyncReport:
     #: The feed was refused before, byte for byte: not quarantined again.
     feed_known_bad: bool = False
     feed_bytes: int = 0
+    #: Series expanded this run.
     series: int = 0
+    #: Series skipped: unchanged since their last expansion, which still covers the window
+    #: (their remembered occurrences count as ``unchanged``).
+    series_unchanged: int = 0
+    #: Series (UIDs) that left the feed since the last run.
+    series_removed: int = 0
     occurrences: int = 0
     created: int = 0
     changed: int = 0
@@ -50,7 +56,8 @@ class IcalSyncReport:
         if self.not_modified:
             return f"{head}: feed not modified; nothing to do"
         return (f"{head} [{self.window_from[:10]}, {self.window_until[:10]}): "
-                f"{self.series} series, {self.occurrences} occurrences, changed "
+                f"{self.series} series expanded ({self.series_unchanged} unchanged skipped, "
+                f"{self.series_removed} removed), {self.occurrences} occurrences, changed "
                 f"{self.created + self.changed} ({self.created} new), unchanged "
                 f"{self.unchanged}, cancelled as missing {self.cancelled_missing}, "
                 f"series quarantined {self.series_quarantined}, all-day skipped "

@@ -12,16 +12,20 @@ into the distinct room lists, status): about 70 MB for 500,000, where strings an
 took three times that. The import :meth:`~StoredPlacements.take` s each occurrence it
 sees; what is left at the end vanished, and :meth:`~StoredPlacements.vanished` finds
 their source ids in a second streamed read.
+
+A run that expands only some series (the others are unchanged, :mod:`.ical_memo`) loads
+only theirs: ``uids=`` scans the source's ids once for those under ``<UID>/`` and reads
+their placements by primary key; :meth:`~StoredPlacements.vanished` looks among those only.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, select
 
 from gateway.domain import TimetableActivity
 from gateway.domain.ids import entity_id
@@ -53,8 +57,11 @@ class StoredPlacements:
         gone = stored.vanished(window_start, window_until, keep_uids={"bad-uid"})
     """
 
-    def __init__(self, engine: Engine, tenant: str, source: str, since: datetime) -> None:
+    def __init__(self, engine: Engine, tenant: str, source: str, since: datetime,
+                 uids: Sequence[str] | None = None) -> None:
         self.engine, self.tenant, self.source, self.since = engine, tenant, source, since
+        self.uids = None if uids is None else sorted(set(uids))
+        self._ids: list[str] | None = None
         self._packed: dict[int, int] = {}
         self._rooms: list[tuple[str, ...]] = []
 
@@ -62,21 +69,20 @@ class StoredPlacements:
         return len(self._packed)
 
     @classmethod
-    def load(cls, engine: Engine, tenant: str, source: str, *,
-             since: datetime) -> StoredPlacements:
-        """Read the live activities of ``source`` starting from about ``since`` on."""
-        stored = cls(engine, tenant, source, since)
+    def load(cls, engine: Engine, tenant: str, source: str, *, since: datetime,
+             uids: Sequence[str] | None = None) -> StoredPlacements:
+        """Read the live activities of ``source`` starting from about ``since`` on (of the
+        series ``uids`` only, when given)."""
+        stored = cls(engine, tenant, source, since, uids)
         rooms_index: dict[tuple[str, ...], int] = {}
-        query = stored._query(entities.c.state["end"].as_string(), entities.c.state["rooms"])
-        with engine.connect() as conn:
-            result = conn.execution_options(yield_per=5000).execute(query)
-            for source_id, begin, status, end, rooms in result:
-                codes = tuple(rooms or ())
-                index = rooms_index.setdefault(codes, len(rooms_index))
-                if index == len(stored._rooms):
-                    stored._rooms.append(codes)
-                stored._packed[_key(source_id)] = _pack(_epoch(begin), _epoch(end), index,
-                                                        ActivityStatus(status))
+        for source_id, begin, status, end, rooms in stored._rows(
+                entities.c.state["end"].as_string(), entities.c.state["rooms"]):
+            codes = tuple(rooms or ())
+            index = rooms_index.setdefault(codes, len(rooms_index))
+            if index == len(stored._rooms):
+                stored._rooms.append(codes)
+            stored._packed[_key(source_id)] = _pack(_epoch(begin), _epoch(end), index,
+                                                    ActivityStatus(status))
         return stored
 
     def take(self, source_id: str) -> Placement | None:
@@ -95,22 +101,51 @@ class StoredPlacements:
             return []
         low, high = start.timestamp(), until.timestamp()
         gone = []
-        with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=5000).execute(self._query())
-            for source_id, begin, status in result:
-                if (_key(source_id) in self._packed and low <= _epoch(begin) < high
-                        and status != ActivityStatus.CANCELLED.value
-                        and source_id.rsplit("/", 1)[0] not in keep_uids):
-                    gone.append(source_id)
+        for source_id, begin, status in self._rows():
+            if (_key(source_id) in self._packed and low <= _epoch(begin) < high
+                    and status != ActivityStatus.CANCELLED.value
+                    and source_id.rsplit("/", 1)[0] not in keep_uids):
+                gone.append(source_id)
         return sorted(gone)
 
-    def _query(self, *columns: Any) -> Select[Any]:
-        begin = entities.c.state["start"].as_string()
-        return select(entities.c.source_id, begin, entities.c.state["status"].as_string(),
-                      *columns).where(
-            entities.c.tenant == self.tenant, entities.c.kind == TimetableActivity.kind,
-            entities.c.source_system == self.source, entities.c.deleted.is_(False),
-            begin >= (self.since - _MARGIN).date().isoformat())
+    def _rows(self, *columns: Any) -> Iterator[Any]:
+        """The rows of the source's live activities from about ``since`` on, streamed."""
+        low = (self.since - _MARGIN).date().isoformat()
+        with self.engine.connect() as conn:
+            if self.uids is None:
+                yield from conn.execution_options(yield_per=5000).execute(
+                    self._query(low, *columns))
+                return
+            if self._ids is None:
+                self._ids = self._series_ids(conn)
+            for offset in range(0, len(self._ids), _CHUNK):  # by primary key (tenant, id)
+                query = self._columns(*columns).where(
+                    entities.c.tenant == self.tenant,
+                    entities.c.id.in_(self._ids[offset: offset + _CHUNK]),
+                    entities.c.deleted.is_(False))
+                yield from (row for row in conn.execute(query) if row[1] >= low)
+
+    def _series_ids(self, conn: Connection) -> list[str]:
+        """The ids of the live activities of the series ``uids``: one scan of the source's
+        source ids (no JSON read; a prefix match per row would cost minutes)."""
+        wanted = set(self.uids or ())
+        query = select(entities.c.id, entities.c.source_id).where(*self._where())
+        return [ident for ident, source_id in
+                conn.execution_options(yield_per=20_000).execute(query)
+                if source_id.rsplit("/", 1)[0] in wanted]
+
+    def _where(self) -> tuple[ColumnElement[bool], ...]:
+        return (entities.c.tenant == self.tenant, entities.c.kind == TimetableActivity.kind,
+                entities.c.source_system == self.source, entities.c.deleted.is_(False))
+
+    def _query(self, low: str, *columns: Any) -> Select[Any]:
+        return self._columns(*columns).where(*self._where(),
+                                             entities.c.state["start"].as_string() >= low)
+
+    @staticmethod
+    def _columns(*columns: Any) -> Select[Any]:
+        return select(entities.c.source_id, entities.c.state["start"].as_string(),
+                      entities.c.state["status"].as_string(), *columns)
 
 
 def cancelled_copies(engine: Engine, tenant: str, source: str,

@@ -189,3 +189,17 @@ def test_of_two_overrides_of_one_occurrence_the_higher_sequence_wins() -> None:
         vevent("s", "20261019T110000", "20261019T120000", recurrence_id="20261019T090000",
                sequence=1, location="OLD"))
     assert [(o.start.hour, o.rooms) for o in got] == [(13, ("NEW",)), (9, ("A1.02",))]
+
+
+def test_with_a_lookahead_the_next_start_after_the_window_is_given() -> None:
+    weekly = vevent("w", "20260707T090000", "20260707T100000", rrule="FREQ=WEEKLY")
+    ended = vevent("e", "20261013T130000", "20261013T140000", rrule="FREQ=WEEKLY;COUNT=4")
+    moved = vevent("w", "20270804T090000", "20270804T100000", recurrence_id="20270803T090000")
+    parsed = parse_feed(feed(weekly, ended))
+    found = {s.uid: s for s in expand(parsed, *WINDOW, lookahead=timedelta(days=28))}
+    # 1 August 2027 is a Sunday: the next Tuesday lesson is on the 3rd
+    assert found["w"].quiet_until == datetime(2027, 8, 3, 9, tzinfo=AMS)
+    assert found["e"].quiet_until == WINDOW[1] + timedelta(days=28)
+    [again] = expand(parse_feed(feed(weekly, moved)), *WINDOW, lookahead=timedelta(days=28))
+    assert again.quiet_until == datetime(2027, 8, 4, 9, tzinfo=AMS)  # where it now is
+    assert all(s.quiet_until is None for s in expand(parsed, *WINDOW))

@@ -2,6 +2,7 @@
 ``recurring-ical-events``.
 
 - :mod:`.codec`: bytes -> a checked calendar (size cap, parser errors as ``ValidationError``);
+- :mod:`.split`: a feed cut into its series and their frame (parsed one series at a time);
 - :mod:`.zones`: the time zones of a feed (unknown TZIDs refused, floating times localised);
 - :mod:`.expansion`: the occurrences of each series within a window, as plain dataclasses;
 - :mod:`.properties`: what a timetable reads from a VEVENT (rooms, ``X-MBO-*`` ids, title);

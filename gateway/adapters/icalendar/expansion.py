@@ -78,6 +78,9 @@ class SeriesOccurrences:
     problem: str | None = None
     #: The series' VEVENTs in the feed (the parsed ones, not copies).
     components: tuple[Component, ...] = ()
+    #: With a ``lookahead``: the first start after the window (or the lookahead's end when
+    #: none is that close): a window ending by then holds no other occurrence of the series.
+    quiet_until: datetime | None = None
 
     def raw(self) -> str:
         """The series' VEVENTs as iCalendar text, for the quarantine."""
@@ -97,7 +100,8 @@ def utc_basic(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def expand(feed: ParsedFeed, start: datetime, until: datetime) -> Iterator[SeriesOccurrences]:
+def expand(feed: ParsedFeed, start: datetime, until: datetime, *,
+           lookahead: timedelta | None = None) -> Iterator[SeriesOccurrences]:
     """Yield each series of ``feed`` with its occurrences starting in ``[start, until)``.
 
     One series at a time, so a feed of many series is never held expanded in memory.
@@ -106,6 +110,8 @@ def expand(feed: ParsedFeed, start: datetime, until: datetime) -> Iterator[Serie
         feed: a checked feed (:func:`~gateway.adapters.icalendar.codec.parse_feed`).
         start: the window's start (aware).
         until: the window's end, exclusive (aware).
+        lookahead: how far after ``until`` to look for the next start
+            (``SeriesOccurrences.quiet_until``); None does not look.
     """
     index = _index(feed.calendar)
     for series in feed.query.series:
@@ -126,12 +132,20 @@ def expand(feed: ParsedFeed, start: datetime, until: datetime) -> Iterator[Serie
                     all_day += 1
                 elif start <= occurrence.start < until:
                     found.append(_occurrence(uid, info, occurrence, details))
+            quiet = None if lookahead is None else _next_start(series, until, lookahead)
             yield SeriesOccurrences(uid, tuple(found), all_day,
-                                    components=tuple(info.components))
+                                    components=tuple(info.components), quiet_until=quiet)
         except SkippableRecordError as exc:
             yield _refused(uid, info, exc.message)
         except _EXPANSION_ERRORS as exc:
             yield _refused(uid, info, f"the series cannot be expanded: {exc}")
+
+
+def _next_start(series: Any, until: datetime, lookahead: timedelta) -> datetime:
+    """The first start in ``[until, until + lookahead)``, else ``until + lookahead``."""
+    starts = [o.start for o in series.between(until, until + lookahead)
+              if isinstance(o.start, datetime) and o.start >= until]
+    return min(starts, default=until + lookahead)
 
 
 def _refused(uid: str, info: _Series, problem: str) -> SeriesOccurrences:
