@@ -7,7 +7,9 @@ delivery and the intake forwarding keep theirs) and writes the index rows in
 costs one small query when nothing is new; a background loop (:func:`follow_timetables`)
 keeps the index warm beside ``gateway serve``.
 
-Applying an event is idempotent: an event whose version the index already holds is
+Events are applied a page at a time (:mod:`gateway.store.timetable_page`: a few set-based
+statements and one transaction per page, whatever its size). Applying an event is
+idempotent: an event whose version the index already holds is
 skipped, so a batch repeated after a crash, or by two replicas on SQLite (where the
 cursor is not locked), changes nothing. After a batch with nothing left the cursor moves
 to the log's head as read before the batch, so events of other domains are not scanned
@@ -20,35 +22,20 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-import pydantic
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.domain.rostering import Membership, MembershipState, TimetableActivity
 from gateway.events.log import EventLog
 from gateway.events.outbox import OutboxEvent
-from gateway.events.types import Change, event_type
 from gateway.store.tables import outbox
 from gateway.store.tenant_cursors import TenantCursors
-from gateway.store.timetable_index import (
-    MAX_REF,
-    LinkKind,
-    timetable_index,
-    timetable_index_cursors,
-    timetable_index_memberships,
-    utc,
-)
+from gateway.store.timetable_index import timetable_index_cursors
+from gateway.store.timetable_page import EVENT_TYPES, apply_events, write_lock
 
 __all__ = ["EVENT_TYPES", "TimetableProjection", "follow_timetables"]
 
 log = logging.getLogger(__name__)
-
-EVENT_TYPES = tuple(event_type(cls, change) for cls in (TimetableActivity, Membership)
-                    for change in Change)
-_DELETED = frozenset(event_type(cls, Change.DELETED) for cls in (TimetableActivity, Membership))
-_ACTIVITY = frozenset(event_type(TimetableActivity, change) for change in Change)
 
 #: SQLite has no row lock for the cursor: one catch-up at a time per process.
 _SQLITE_LOCK = threading.Lock()
@@ -68,7 +55,7 @@ class TimetableProjection:
         engine: Engine,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        batch_size: int = 500,
+        batch_size: int = 5000,
     ) -> None:
         self.engine = engine
         self.batch_size = batch_size
@@ -110,9 +97,11 @@ class TimetableProjection:
                 page = self._log.read(tenant, after=claim.cursor, limit=self.batch_size,
                                       types=EVENT_TYPES)
                 try:
-                    with self.engine.begin() as conn:
-                        applied += sum(apply_event(conn, event) for event in page.events)
-                except IntegrityError:  # SQLite: another process applies this batch now
+                    if page.events:  # one transaction per page, whatever its size
+                        with self.engine.begin() as conn:
+                            write_lock(conn)
+                            applied += apply_events(conn, page.events)
+                except IntegrityError:  # another writer raced this page: it applies it
                     return applied
                 full = len(page.events) == self.batch_size
                 claim.advance(page.cursor if full else max(page.cursor, head))
@@ -122,75 +111,7 @@ class TimetableProjection:
 
 def apply_event(conn: Connection, event: OutboxEvent) -> bool:
     """Write one event into the index; False when the index already had it (or later)."""
-    deleted = event.type in _DELETED
-    try:
-        if event.type in _ACTIVITY:
-            activity = None if deleted else TimetableActivity.model_validate(
-                event.data["entity"])
-            return _apply_activity(conn, event, activity)
-        membership = None if deleted else Membership.model_validate(event.data["entity"])
-        return _apply_membership(conn, event, membership)
-    except (pydantic.ValidationError, KeyError):
-        log.warning("skipped timetable event %s: its data does not validate", event.event_id)
-        return False
-
-
-def _apply_activity(conn: Connection, event: OutboxEvent,
-                    activity: TimetableActivity | None) -> bool:
-    wanted: dict[tuple[str, str], dict[str, Any]] = {}
-    if activity is not None:
-        values = {"start_at": utc(activity.start), "end_at": utc(activity.end),
-                  "status": activity.status.value, "removed": False}
-        refs = ([(LinkKind.GROUP, str(g)) for g in activity.group_ids]
-                + [(LinkKind.STAFF, str(s)) for s in activity.staff_ids]
-                + [(LinkKind.ROOM, r) for r in activity.rooms if 0 < len(r) <= MAX_REF])
-        wanted = {(link.value, ref): values for link, ref in refs}
-    key = {"tenant": event.tenant, "activity_id": event.subject}
-    return _apply(conn, timetable_index, key, ("link_kind", "ref"), wanted,
-                  gone={"removed": True}, event=event)
-
-
-def _apply_membership(conn: Connection, event: OutboxEvent,
-                      membership: Membership | None) -> bool:
-    wanted: dict[tuple[str, str], dict[str, Any]] = {}
-    if membership is not None and membership.state is MembershipState.ACTIVE:
-        wanted = {(str(membership.person_id), str(membership.group_id)): {"active": True}}
-    key = {"tenant": event.tenant, "membership_id": event.subject}
-    return _apply(conn, timetable_index_memberships, key, ("person_id", "group_id"), wanted,
-                  gone={"active": False}, event=event)
-
-
-def _apply(
-    conn: Connection, table: Table, key: dict[str, str], link_columns: tuple[str, str],
-    wanted: dict[tuple[str, str], dict[str, Any]], *, gone: dict[str, Any],
-    event: OutboxEvent,
-) -> bool:
-    """Make the entity's rows say ``wanted``; rows it no longer has are marked ``gone``.
-
-    Every row written carries the event's version, sequence number and time.
-    """
-    first, second = (table.c[name] for name in link_columns)
-    owner = [table.c[name] == value for name, value in key.items()]
-    rows = conn.execute(select(first, second, table.c.version, *(
-        table.c[name] for name in gone)).where(*owner)).all()
-    if rows and max(row.version for row in rows) >= event.entity_version:
-        return False
-    stamp = {"version": event.entity_version, "seq": int(event.seq or 0),
-             "updated_at": utc(event.time)}
-    existing = {(row[0], row[1]): row for row in rows}
-    for link, values in wanted.items():
-        where = [*owner, first == link[0], second == link[1]]
-        if link in existing:
-            conn.execute(update(table).where(*where).values(**values, **stamp))
-        else:
-            conn.execute(insert(table).values(**key, **dict(zip(link_columns, link, strict=True)),
-                                              **values, **stamp))
-    for link, row in existing.items():
-        already_gone = all(getattr(row, name) == value for name, value in gone.items())
-        if link not in wanted and not already_gone:
-            conn.execute(update(table).where(*owner, first == link[0], second == link[1])
-                         .values(**gone, **stamp))
-    return True
+    return apply_events(conn, [event]) == 1
 
 
 def follow_timetables(

@@ -285,3 +285,30 @@ def test_the_admin_api_checks_scope_target_and_tenant(api: Api) -> None:
                                  ).status_code == 422  # roc-a's group is unknown to roc-b
     with api.client() as client:
         assert client.get(httpx.URL(made.json()["feedUrl"]).path).status_code == 200
+
+
+def test_a_second_client_gets_the_rendered_body_without_reading_activities(api: Api) -> None:
+    group = _group("1C")
+    api.gateway.store.upsert([group, *(_activity(f"les-c{n}", group_ids=(group.id,),
+                                                 start=_next_week(8 + n),
+                                                 end=_next_week(9 + n)) for n in range(3))])
+    feed = api.subscribe("group", str(group.id))
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(api.gateway.engine, "before_cursor_execute", record)
+    try:
+        with api.client() as first_client, api.client() as second_client:
+            first = first_client.get(feed)
+            read_by_first = [s for s in statements if "entities.version" in s]
+            statements.clear()
+            second = second_client.get(feed)
+    finally:
+        event.remove(api.gateway.engine, "before_cursor_execute", record)
+    assert first.status_code == second.status_code == 200
+    assert len(read_by_first) == 1  # the activities' states, by primary key
+    assert not [s for s in statements if "entities.version" in s]
+    assert (second.content, second.headers["etag"]) == (first.content, first.headers["etag"])
+    assert len(_events(second)) == 3

@@ -12,8 +12,12 @@ version -- so ``If-None-Match`` is answered with a 304 before any activity is re
 rendered. The tag is weak (``W/``): it names the feed's content as of the index, and a
 write landing between the stamp and the render can make a body a moment newer than its
 tag; ``If-None-Match`` compares weakly anyway (RFC 9110 13.1.2), and nothing here needs
-byte ranges. ``Cache-Control: private, no-cache``: the URL is a secret, so no shared
-cache may keep the feed, and every use revalidates (cheaply, thanks to the tag).
+byte ranges. A 200 reads the feed's activities (ids from the index, then their states
+by key) and renders them (:mod:`gateway.mappings.icalendar_out`); the body is kept by
+its tag and display name (:mod:`gateway.api.feed_cache`), so the other subscribers of a
+klas get the same bytes without a render. ``Cache-Control: private, no-cache``: the URL
+is a secret, so no shared cache may keep the feed, and every use revalidates (cheaply,
+thanks to the tag).
 
 The feed covers :data:`WINDOW_BACK` before today (Europe/Amsterdam) to
 :data:`WINDOW_AHEAD` after it; activities overlapping that window are listed.
@@ -30,12 +34,13 @@ from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy import Engine, select
 
 from gateway.api.deps import GatewayDep
+from gateway.api.feed_cache import feed_cache
 from gateway.api.problems import problem_response
 from gateway.domain.rostering import TimetableActivity
 from gateway.mappings.icalendar_out import AMSTERDAM, FeedEvent, feed_calendar
 from gateway.store.calendar_subscriptions import CalendarSubscriptions, Subscription
 from gateway.store.tables import entities
-from gateway.store.timetable_index import FeedTarget, TargetKind, TimetableIndex, utc
+from gateway.store.timetable_index import FeedTarget, TargetKind, TimetableIndex
 from gateway.store.timetable_projection import TimetableProjection
 
 __all__ = ["MEDIA_TYPE", "WINDOW_AHEAD", "WINDOW_BACK", "feed_etag", "router"]
@@ -46,7 +51,6 @@ WINDOW_AHEAD = timedelta(days=365)
 #: Raise when the rendering changes, so every client fetches the new form once.
 RENDER_VERSION = "1"
 CACHE_CONTROL = "private, no-cache"
-_CHUNK = 500
 
 router = APIRouter(tags=["calendar"])
 
@@ -102,12 +106,18 @@ def read_feed(
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    start = datetime.combine(first, time(), AMSTERDAM)
-    end = datetime.combine(last + timedelta(days=1), time(), AMSTERDAM)
-    ids = index.activity_ids(target, start=start, end=end)
-    body = feed_calendar(_load(gateway.engine, target.tenant, ids),
-                         calendar_id=_calendar_id(target),
-                         name=_name(gateway.engine, subscription), window=(first, last))
+    name = _name(gateway.engine, subscription)
+    cache = feed_cache(gateway.engine)
+    body = cache.get((etag, name))
+    if body is None:
+        start = datetime.combine(first, time(), AMSTERDAM)
+        end = datetime.combine(last + timedelta(days=1), time(), AMSTERDAM)
+        stored = index.activities(target, start=start, end=end)
+        body = feed_calendar(
+            (FeedEvent(TimetableActivity.model_validate(a.state), a.version, a.updated_at)
+             for a in stored),
+            calendar_id=_calendar_id(target), name=name, window=(first, last))
+        cache.put((etag, name), body)
     return Response(body, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -115,20 +125,6 @@ def _calendar_id(target: FeedTarget) -> UUID:
     """The feed's own UID: one per target, whichever subscription reads it."""
     return uuid5(NAMESPACE_URL, f"urn:mbo-gateway:calendar:{target.tenant}:{target.kind.value}:"
                                 f"{target.ref}")
-
-
-def _load(engine: Engine, tenant: str, ids: list[str]) -> list[FeedEvent]:
-    """The activities' current states, read in chunks of ids."""
-    events: list[FeedEvent] = []
-    with engine.connect() as conn:
-        for at in range(0, len(ids), _CHUNK):
-            rows = conn.execute(select(
-                entities.c.state, entities.c.version, entities.c.updated_at).where(
-                entities.c.tenant == tenant, entities.c.id.in_(ids[at:at + _CHUNK]),
-                entities.c.kind == TimetableActivity.kind, entities.c.deleted.is_(False)))
-            events.extend(FeedEvent(TimetableActivity.model_validate(row.state), row.version,
-                                    utc(row.updated_at)) for row in rows)
-    return events
 
 
 def _name(engine: Engine, subscription: Subscription) -> str:
