@@ -31,9 +31,10 @@ from gateway.adapters.standards import Standards
 from gateway.api.app import create_app
 from gateway.api.auth.clients import ClientRegistry
 from gateway.api.testing import gateway_on_sqlite, settings_for_tests
+from gateway.mappings.ooapi_v5_institution import Institution, academic_session_id
 from gateway.settings import TenantConfig
 from gateway.testing.serving import serve_in_thread
-from tests.integration.ooapi_catalogue import catalogue_of
+from tests.integration.ooapi_catalogue import YEARS, catalogue_of
 
 #: The official paths the provider implements (``/offerings`` is the mbo profile's: it is
 #: not in ``ooapi.json``; test_ooapi_provider.py validates it).
@@ -41,8 +42,16 @@ IMPLEMENTED = (
     "/", "/organizations", "/programs", "/programs/{programId}",
     "/programs/{programId}/offerings", "/courses", "/courses/{courseId}",
     "/courses/{courseId}/offerings", "/offerings/{offeringId}", "/academic-sessions",
-    "/education-specifications",
+    "/education-specifications", "/organizations/{organizationId}",
+    "/academic-sessions/{academicSessionId}",
+    "/education-specifications/{educationSpecificationId}",
 )
+#: The 200 of this operation is ``oneOf`` EducationSpecification and
+#: EducationSpecificationExpanded, which only adds an optional ``timelineOverrides``: every
+#: document matches both, so no response can pass schemathesis' schema check as written.
+#: That check is off for it alone; test_ooapi_provider_items.py validates every
+#: specification against the alternative the spec's titles name, as the contract suite does.
+UNSATISFIABLE_ONE_OF = "/education-specifications/{educationSpecificationId}"
 #: Hypothesis examples per operation and generation mode: enough to reach every
 #: parameter's enum values and several invalid values each, and under two minutes in all.
 EXAMPLES = 60
@@ -72,7 +81,12 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
         gateway.store.upsert(catalogue)
         ids = {param: [str(e.id) for e in catalogue if e.kind == kind]
                for param, kind in (("programId", "programme-offering"), ("courseId", "course"),
-                                   ("offeringId", "cohort"))}
+                                   ("offeringId", "cohort"),
+                                   ("educationSpecificationId", "qualification"))}
+        ids["organizationId"] = [str(Institution(t.id, t.name).organization_id)
+                                 for t in tenants]
+        ids["academicSessionId"] = [str(academic_session_id(t.id, year))
+                                    for t in tenants for year in YEARS]
         secret = ClientRegistry.for_gateway(gateway).register(
             "roc-a", "ooapi-a", ["catalogue:read"])
         base = f"http://127.0.0.1:{stack.enter_context(serve_in_thread(create_app(gateway)))}"
@@ -133,9 +147,13 @@ def _run_schemathesis(spec: Path, provider: Provider) -> Run:
         "base-url": provider.base,
         "headers": provider.headers,
         "generation": {"max-examples": EXAMPLES, "deterministic": True},
+        "operations": [{"include-path": UNSATISFIABLE_ONE_OF,
+                        "checks": {"response_schema_conformance": {"enabled": False}}}],
     })
-    schema = schemathesis.openapi.from_path(spec, config=config).include(
-        method="GET", path=list(IMPLEMENTED))
+    # (``include(path=...)`` is ignored once the config has per-operation settings: the
+    # paths are kept with an ``exclude`` function instead.)
+    schema = schemathesis.openapi.from_path(spec, config=config).include(method="GET").exclude(
+        func=lambda ctx: ctx.operation.path not in IMPLEMENTED)
 
     @schema.hook
     def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:

@@ -1,4 +1,5 @@
-"""``GET /`` (the service document) and ``GET /organizations`` (the tenant itself)."""
+"""``GET /`` (the service document), ``GET /organizations`` and
+``GET /organizations/{organizationId}`` (the tenant itself)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from starlette.responses import JSONResponse
 
 from gateway.api.routers.ooapi.context import CatalogueDep, contact_email, page_response
 from gateway.api.routers.ooapi.errors import OoapiRoute
-from gateway.api.routers.ooapi.params import QueryParams
+from gateway.api.routers.ooapi.params import QueryParams, path_uuid
+from gateway.errors import NotFoundError
 from gateway.mappings.ooapi_v5_institution import organization, service
 from gateway.mappings.ooapi_v5_out import MBO_CONSUMER, RIO_CONSUMER
 
@@ -17,6 +19,7 @@ router = APIRouter(route_class=OoapiRoute)
 
 ORGANIZATION_TYPES = ("root", "institute", "department", "faculty", "branch", "academy",
                       "school")
+ORGANIZATION_EXPAND = ("parent", "children")
 
 
 @router.get("/", response_class=JSONResponse, summary="The OOAPI service document")
@@ -48,3 +51,20 @@ def list_organizations(request: Request, catalogue: CatalogueDep) -> JSONRespons
     )
     items = [doc] if matches else []
     return page_response(items[page.offset:page.offset + page.size], len(items), page)
+
+
+@router.get("/organizations/{organizationId}", response_class=JSONResponse,
+            summary="One organization")
+def get_organization(
+    request: Request, organizationId: str, catalogue: CatalogueDep  # noqa: N803 - the spec's name
+) -> JSONResponse:
+    """The caller's institution by its id; any other id is 404 (another tenant's too).
+
+    ``expand`` (``parent``, ``children``) is accepted and adds nothing: the institution is
+    the one root organization, without parent or children.
+    """
+    ident = path_uuid(organizationId, "organizationId")
+    QueryParams(request).expand(ORGANIZATION_EXPAND)
+    if ident != catalogue.institution.organization_id:
+        raise NotFoundError(f"no organization {ident}")
+    return JSONResponse(organization(catalogue.institution))
