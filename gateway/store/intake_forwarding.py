@@ -12,7 +12,6 @@ so two replicas never forward one tenant's applications at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,13 +26,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
     select,
-    update,
 )
 
 from gateway.store.tables import metadata
-from gateway.store.tenant_cursors import CursorClaim, TenantCursors
+from gateway.store.tenant_cursors import CursorClaim, CursorFollower, aware
 
 __all__ = [
     "CursorClaim",
@@ -82,36 +79,23 @@ class ForwardingRecord:
     updated_at: datetime
 
 
-class ForwardingState:
+class ForwardingState(CursorFollower):
     """Cursors and per-application outcomes of the forwarding, per tenant."""
 
     def __init__(
         self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
-        self.engine = engine
-        self.clock = clock
-        self._cursors = TenantCursors(engine, intake_forwarding_cursors, clock)
-
-    def claim(self, tenant: str) -> AbstractContextManager[CursorClaim | None]:
-        """Hold the tenant's cursor for one batch; None if another replica has it."""
-        return self._cursors.claim(tenant)
-
-    def cursor(self, tenant: str) -> int:
-        return self._cursors.cursor(tenant)
+        super().__init__(engine, intake_forwarding_cursors, intake_forwarding,
+                         "application_id", clock)
 
     def record(
         self, tenant: str, application: UUID, status: ForwardingStatus, version: int, *,
         target: str, detail: str = "",
     ) -> None:
         """Remember the outcome of the last forwarding of one application."""
-        values = {"status": status.value, "entity_version": version, "target": target,
-                  "detail": detail[:2000], "updated_at": self.clock()}
-        key = ((intake_forwarding.c.tenant == tenant)
-               & (intake_forwarding.c.application_id == str(application)))
-        with self.engine.begin() as conn:
-            if conn.execute(update(intake_forwarding).where(key).values(**values)).rowcount == 0:
-                conn.execute(insert(intake_forwarding).values(
-                    tenant=tenant, application_id=str(application), **values))
+        self._put_outcome(tenant, str(application), {
+            "status": status.value, "entity_version": version, "target": target,
+            "detail": detail[:2000]})
 
     def get(self, tenant: str, application: UUID) -> ForwardingRecord | None:
         with self.engine.connect() as conn:
@@ -120,6 +104,6 @@ class ForwardingState:
                 intake_forwarding.c.application_id == str(application))).first()
         if row is None:
             return None
-        when = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
         return ForwardingRecord(UUID(row.application_id), ForwardingStatus(row.status),
-                                row.entity_version, row.target, row.detail, when)
+                                row.entity_version, row.target, row.detail,
+                                aware(row.updated_at))

@@ -13,7 +13,6 @@ two replicas never deliver one tenant's changes at once; SQLite has one process 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -31,13 +30,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
     select,
-    update,
 )
 
 from gateway.store.tables import metadata
-from gateway.store.tenant_cursors import CursorClaim, TenantCursors
+from gateway.store.tenant_cursors import CursorClaim, CursorFollower, aware
 
 __all__ = [
     "CursorClaim",
@@ -90,36 +87,22 @@ class RioOfferingRecord:
     updated_at: datetime
 
 
-class RioDeliveryState:
+class RioDeliveryState(CursorFollower):
     """Cursors and per-offering outcomes of the RIO delivery, per tenant."""
 
     def __init__(
         self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
-        self.engine = engine
-        self.clock = clock
-        self._cursors = TenantCursors(engine, rio_delivery_cursors, clock)
-
-    def claim(self, tenant: str) -> AbstractContextManager[CursorClaim | None]:
-        """Hold the tenant's cursor for one batch; None if another replica has it."""
-        return self._cursors.claim(tenant)
-
-    def cursor(self, tenant: str) -> int:
-        return self._cursors.cursor(tenant)
+        super().__init__(engine, rio_delivery_cursors, rio_offerings, "offering_id", clock)
 
     def record(
         self, tenant: str, offering: UUID, status: DeliveryStatus, version: int, *,
         held: bool, cohort_codes: tuple[str, ...] = (), detail: str = "",
     ) -> None:
         """Remember the outcome of the last delivery of one offering."""
-        values = {"status": status.value, "entity_version": version, "held": held,
-                  "cohort_codes": sorted(cohort_codes), "detail": detail[:2000],
-                  "updated_at": self.clock()}
-        key = (rio_offerings.c.tenant == tenant) & (rio_offerings.c.offering_id == str(offering))
-        with self.engine.begin() as conn:
-            if conn.execute(update(rio_offerings).where(key).values(**values)).rowcount == 0:
-                conn.execute(insert(rio_offerings).values(
-                    tenant=tenant, offering_id=str(offering), **values))
+        self._put_outcome(tenant, str(offering), {
+            "status": status.value, "entity_version": version, "held": held,
+            "cohort_codes": sorted(cohort_codes), "detail": detail[:2000]})
 
     def offerings(self, tenant: str) -> dict[UUID, RioOfferingRecord]:
         """The delivery record of every offering the delivery has handled, by id."""
@@ -129,7 +112,6 @@ class RioDeliveryState:
 
 
 def _record(row: Any) -> RioOfferingRecord:
-    when = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
     return RioOfferingRecord(UUID(row.offering_id), DeliveryStatus(row.status),
                              row.entity_version, bool(row.held), tuple(row.cohort_codes or ()),
-                             row.detail, when)
+                             row.detail, aware(row.updated_at))

@@ -11,15 +11,16 @@ Advance a cursor only to what :class:`~gateway.events.log.EventLog` returned (an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["CursorClaim", "TenantCursors"]
+__all__ = ["CursorClaim", "CursorFollower", "TenantCursors", "aware"]
 
 
 @dataclass
@@ -99,3 +100,49 @@ class TenantCursors:
                     tenant=tenant, cursor=0, updated_at=self.clock()))
         except IntegrityError:  # another replica inserted it first
             return
+
+
+class CursorFollower:
+    """The state of a loop that follows the event log: its cursors, and an outcome row per item.
+
+    The RIO delivery and the intake forwarding each keep a cursor table and a table of the
+    last outcome per item (offering, application) keyed by ``tenant`` and an item column.
+
+    Args:
+        engine: the gateway's engine.
+        cursors: the cursor table (see :class:`TenantCursors`).
+        outcomes: the outcome table; ``item_column`` names its item key column.
+        clock: the time of updates.
+    """
+
+    def __init__(
+        self, engine: Engine, cursors: Table, outcomes: Table, item_column: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._cursors = TenantCursors(engine, cursors, clock)
+        self._outcomes = outcomes
+        self._item_column = item_column
+
+    def claim(self, tenant: str) -> AbstractContextManager[CursorClaim | None]:
+        """Hold the tenant's cursor for one batch; None if another replica has it."""
+        return self._cursors.claim(tenant)
+
+    def cursor(self, tenant: str) -> int:
+        return self._cursors.cursor(tenant)
+
+    def _put_outcome(self, tenant: str, item: str, values: Mapping[str, Any]) -> None:
+        """Insert or replace the outcome row of one item (``updated_at`` is set here)."""
+        table = self._outcomes
+        row = {**values, "updated_at": self.clock()}
+        key = (table.c.tenant == tenant) & (table.c[self._item_column] == item)
+        with self.engine.begin() as conn:
+            if conn.execute(update(table).where(key).values(**row)).rowcount == 0:
+                conn.execute(insert(table).values(
+                    tenant=tenant, **{self._item_column: item}, **row))
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment`` in UTC when the database returned it without a zone (SQLite)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
