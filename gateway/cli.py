@@ -159,7 +159,8 @@ def demo(
         ".demo"
     ),
     port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1")] = 8080,
-    ticks: Annotated[int, typer.Option(help="stop after this many changes; 0 = run on")] = 0,
+    ticks: Annotated[int, typer.Option(
+        help="changes the school makes before it goes quiet; 0 = changes on")] = 0,
     interval: Annotated[float, typer.Option(help="seconds between changes")] = 3.0,
     offerings: Annotated[int, typer.Option(help="offerings in the sample school")] = 12,
     students: Annotated[int, typer.Option(help="students in the sample school")] = 240,

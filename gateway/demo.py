@@ -102,12 +102,13 @@ def run_demo(
     *, directory: str, port: int, ticks: int, interval: float, offerings: int,
     students: int = DEMO_STUDENTS,
 ) -> None:
-    """Run the demo until ``ticks`` changes were made (0: until Ctrl-C).
+    """Run the demo until Ctrl-C; the school makes ``ticks`` changes (0: changes on).
 
     Args:
         directory: where the demo keeps its database, token secret and client.
         port: the gateway's HTTP port on 127.0.0.1.
-        ticks: how many changes the school makes; 0 runs on.
+        ticks: how many changes the school makes before it goes quiet (the gateway
+            serves on); 0 changes on.
         interval: seconds between changes.
         offerings: programme offerings in the school's catalogue.
         students: students of the school (its klassen make the timetable).
@@ -148,6 +149,9 @@ def run_demo(
                 change = demo.changes[done % len(demo.changes)]
                 done += 1
                 change(f"sync {done}")
+            typer.echo(f"the school made {done} changes; the gateway serves on until Ctrl-C")
+            while True:
+                time.sleep(3600)
         except KeyboardInterrupt:
             typer.echo("stopping")
         typer.echo(f"last event #{gateway.event_log.head(DEMO_TENANT_ID)}")

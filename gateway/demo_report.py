@@ -88,7 +88,8 @@ def print_try_it(t: TryIt) -> None:
         ("CSV", f"curl -s {auth} -o oneroster.zip {t.base}/ims/oneroster/v1p2/csv"),
         ("calendar", f"{t.calendar_url}   (one klas; subscribe in any calendar app)"),
         ("contract", f"gateway-contract run ooapi-v5 --base-url {t.base}/ooapi/v5 "
-                     f"--token \"$TOKEN\"{standards}"),
+                     f"--token \"$TOKEN\"{standards}   # against a school that has gone "
+                     "quiet: gateway demo --ticks 3"),
         ("docs", f"{t.base}/docs    asyncapi {t.base}/asyncapi.yaml"),
     ]
     typer.echo("try it:")
