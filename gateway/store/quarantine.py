@@ -60,13 +60,28 @@ class Quarantine:
             rows = conn.execute(query.order_by(quarantine.c.id)).all()
         return [_record(row._mapping) for row in rows]
 
-    def mark_replayed(self, tenant: str, record_id: int) -> None:
+    def get(self, tenant: str, record_id: int) -> QuarantinedRecord | None:
+        """One record of the tenant, handled or not; ``None`` when it has no such record."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(quarantine).where(
+                quarantine.c.tenant == tenant, quarantine.c.id == record_id)).first()
+        return _record(row._mapping) if row is not None else None
+
+    def mark_replayed(self, tenant: str, record_id: int) -> bool:
+        """Mark a record handled (replayed, or fixed at its source and synced again).
+
+        Returns:
+            Whether the tenant had such a record not yet marked; marking twice keeps the
+            first time.
+        """
         with self.engine.begin() as conn:
-            conn.execute(
+            result = conn.execute(
                 update(quarantine)
-                .where(quarantine.c.tenant == tenant, quarantine.c.id == record_id)
+                .where(quarantine.c.tenant == tenant, quarantine.c.id == record_id,
+                       quarantine.c.replayed_at.is_(None))
                 .values(replayed_at=self.clock())
             )
+        return result.rowcount == 1
 
 
 def _record(m: Any) -> QuarantinedRecord:

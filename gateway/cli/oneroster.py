@@ -26,7 +26,7 @@ def oneroster_export(
 ) -> None:
     """Write the bundle (zip) of TENANT to PATH; with --since a delta bundle."""
     from gateway.adapters.oneroster.bundle_export import export_bundle
-    from gateway.cli import built_gateway
+    from gateway.cli.support import built_gateway
     from gateway.errors import ValidationError
 
     with built_gateway() as gateway:

@@ -24,7 +24,7 @@ def calendar_subscribe(
     room: str = typer.Option(None, help="the room code"),
 ) -> None:
     """Make a feed subscription and print its URL (shown only now)."""
-    from gateway.cli import built_gateway
+    from gateway.cli.support import built_gateway
     from gateway.store.calendar_subscriptions import subscribe
     from gateway.store.timetable_index import TargetKind
 
@@ -45,7 +45,7 @@ def calendar_subscribe(
 @calendar_app.command("revoke")
 def calendar_revoke(tenant: str, subscription_id: str) -> None:
     """Revoke a subscription: its feed URL answers 404 from now on."""
-    from gateway.cli import built_gateway
+    from gateway.cli.support import built_gateway
     from gateway.errors import ValidationError
     from gateway.store.calendar_subscriptions import CalendarSubscriptions
 
@@ -61,7 +61,7 @@ def calendar_revoke(tenant: str, subscription_id: str) -> None:
 @calendar_app.command("list")
 def calendar_list(tenant: str, include_revoked: bool = False) -> None:
     """List a tenant's subscriptions (never their tokens)."""
-    from gateway.cli import built_gateway
+    from gateway.cli.support import built_gateway
     from gateway.store.calendar_subscriptions import CalendarSubscriptions
 
     with built_gateway() as gateway:
