@@ -49,9 +49,9 @@ from gateway.events.types import Change, event_type
 from gateway.settings import SourceConfig
 from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
 from gateway.store.quarantine import Quarantine
-from gateway.sync.intake_applications import INTAKE_SOURCE
 from gateway.sync.intake_decisions import ENROLMENT_UPSERTED, SisDecisions
 from gateway.sync.intake_refusals import RefusalRecorder, Refused
+from gateway.sync.intake_submission import INTAKE_SOURCE
 from gateway.sync.intake_targets import ForwardingTargets
 
 __all__ = [

@@ -32,7 +32,7 @@ from gateway.events.publisher import InMemoryEventPublisher
 from gateway.settings import SourceConfig
 from gateway.store.engine import make_engine
 from gateway.store.migrate import upgrade
-from gateway.sync.intake_applications import school_today
+from gateway.sync.intake_submission import school_today
 from gateway.testing.serving import serve_in_thread
 from tests.integration.sis_school import SchoolSis, serving_school
 

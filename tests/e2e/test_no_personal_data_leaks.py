@@ -42,7 +42,7 @@ from gateway.events.publisher import InMemoryEventPublisher
 from gateway.mappings.ooapi_v5_mbo_in import canonical_id
 from gateway.store.audit import audit_log
 from gateway.store.tables import metadata, outbox
-from gateway.sync.intake_applications import school_today
+from gateway.sync.intake_submission import school_today
 from gateway.sync.scheduler import run_sync
 from tests.e2e.leak_flows import (
     break_one_person,

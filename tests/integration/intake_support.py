@@ -28,7 +28,7 @@ from gateway.domain import Cohort, Person, PersonalData
 from gateway.store.engine import make_engine
 from gateway.store.migrate import upgrade
 from gateway.store.persons import PersonStore
-from gateway.sync.intake_applications import SCHOOL_TIMEZONE
+from gateway.sync.intake_submission import SCHOOL_TIMEZONE
 from gateway.testing.serving import serve_in_thread
 from tests import factories
 

@@ -16,12 +16,8 @@ from gateway.domain import Application, Person
 from gateway.domain.enrolment import EnrolmentState
 from gateway.errors import NotFoundError, TransitionError
 from gateway.events.publisher import InMemoryEventPublisher
-from gateway.sync.intake_applications import (
-    CohortNotOpen,
-    IntakeApplications,
-    KeyReused,
-    Submission,
-)
+from gateway.sync.intake_applications import IntakeApplications
+from gateway.sync.intake_submission import CohortNotOpen, KeyReused, Submission
 from tests import factories
 
 UPSERTED = "nl.mbo.enrolment.application.upserted.v1"

@@ -35,13 +35,9 @@ from gateway.settings import SourceConfig
 from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
 from gateway.store.persons import PersonStore
 from gateway.store.tables import quarantine
-from gateway.sync.intake_applications import (
-    IntakeApplications,
-    NewApplicant,
-    Submission,
-    school_today,
-)
+from gateway.sync.intake_applications import IntakeApplications
 from gateway.sync.intake_forwarding import IntakeForwarding, start_intake_forwarding
+from gateway.sync.intake_submission import NewApplicant, Submission, school_today
 from gateway.testing import free_port
 from simulators.ooapi_sis.generator import SisCatalogue
 from simulators.ooapi_sis.population import SisSchool

@@ -32,13 +32,9 @@ from gateway.mappings.ooapi_v5_mbo_in import canonical_id
 from gateway.settings import SourceConfig
 from gateway.store.persons import PersonStore
 from gateway.store.quarantine import Quarantine
-from gateway.sync.intake_applications import (
-    IntakeApplications,
-    NewApplicant,
-    Submission,
-    school_today,
-)
+from gateway.sync.intake_applications import IntakeApplications
 from gateway.sync.intake_forwarding import IntakeForwarding
+from gateway.sync.intake_submission import NewApplicant, Submission, school_today
 from gateway.sync.ooapi_enrolment import run_enrolment_sync
 from gateway.sync.scheduler import run_sync
 from gateway.testing.serving import serve_in_thread

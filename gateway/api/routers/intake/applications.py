@@ -30,13 +30,9 @@ from gateway.domain.enrolment import APPLICATION_STATES, EnrolmentState, allowed
 from gateway.errors import GatewayError, TransitionError, ValidationError
 from gateway.store.idempotency import IdempotencyStore
 from gateway.store.intake_forwarding import ForwardingRecord, ForwardingState
-from gateway.sync.intake_applications import (
-    CohortNotOpen,
-    IntakeApplications,
-    NewApplicant,
-    Submission,
-)
+from gateway.sync.intake_applications import IntakeApplications
 from gateway.sync.intake_forwarding import FORWARDED_STATES
+from gateway.sync.intake_submission import CohortNotOpen, NewApplicant, Submission
 
 __all__ = ["READ_SCOPE", "WRITE_SCOPE", "router", "view_of"]
 
