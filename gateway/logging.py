@@ -8,7 +8,8 @@ Two layers, because either alone is not enough:
    frames, never its message (messages of foreign exceptions may echo input).
 2. Defence in depth: :class:`PersonalDataFilter` rewrites every message and traceback,
    replacing what looks like personal data (e-mail addresses, dates of birth in several
-   notations, phone numbers, Dutch postal codes) before any handler formats it. A name
+   notations, phone numbers, Dutch postal codes) and the secrets URLs carry (a calendar
+   feed's token) before any handler formats it. A name
    has no shape, so this layer cannot catch names: layer 1 must.
 
 ``gateway.cli.configure_logging`` calls :func:`configure`; uvicorn's own loggers then
@@ -30,6 +31,7 @@ __all__ = [
     "JsonLinesFormatter",
     "PersonalDataFilter",
     "configure",
+    "hide_secrets",
     "make_handler",
     "redact",
 ]
@@ -46,6 +48,12 @@ _MONTHS = (
     "nov(?:ember)?|dec(?:ember)?"
 )
 
+#: Secrets that travel in URL paths: a calendar feed's token is its only key (calendar
+#: clients cannot send OAuth tokens), so no log line or problem may repeat it.
+_SECRET_PATHS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(/calendar/)[^/\s?#\"']+(\.ics)"), r"\1{token}\2"),
+)
+
 #: (pattern, replacement), applied in order. Dates followed by a time (``2024-05-01T10:00``)
 #: are timestamps of the gateway's own work and stay readable.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -60,7 +68,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      "[phone]"),
     (re.compile(r"(?<![\w.-])0\d(?:[\s-]?\d){8}(?![\w-])"), "[phone]"),
     (re.compile(r"(?<![\w-])[1-9]\d{3}\s?[A-Z]{2}(?![\w-])"), "[postal-code]"),
+    *_SECRET_PATHS,
 )
+
+
+def hide_secrets(path: str) -> str:
+    """``path`` with secrets that URLs carry replaced by their template.
+
+    >>> hide_secrets("/calendar/Xk3-9qLm.ics")
+    '/calendar/{token}.ics'
+    """
+    for pattern, replacement in _SECRET_PATHS:
+        path = pattern.sub(replacement, path)
+    return path
 
 
 def redact(text: str) -> str:

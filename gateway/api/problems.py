@@ -7,8 +7,9 @@ so a router raises ``NotFoundError`` and never picks a status itself. A problem 
 ``{"path", "message"}``.
 
 Nothing a client sent is echoed back or logged: request bodies (and the ``input`` of
-FastAPI's validation errors) may hold personal data. Details of 5xx errors stay on the
-server; the client reads a fixed sentence.
+FastAPI's validation errors) may hold personal data, and the secrets URLs carry (a calendar
+feed's token) are replaced by their template in ``instance`` and in log lines. Details of
+5xx errors stay on the server; the client reads a fixed sentence.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from gateway.errors import (
     UpstreamError,
     ValidationError,
 )
+from gateway.logging import hide_secrets
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -190,13 +192,14 @@ def gateway_error_response(request: Request, exc: GatewayError) -> ProblemRespon
     if isinstance(exc, ValidationError):
         errors = [{"path": e.get("path", ""), "message": e.get("message", "")} for e in exc.errors]
     if status >= 500:
-        logger.error("%s (%s) on %s", type(exc).__name__, exc.code, request.url.path)
+        logger.error("%s (%s) on %s", type(exc).__name__, exc.code,
+                     hide_secrets(request.url.path))
         detail = _SERVER_DETAIL.get(status, _SERVER_DETAIL[500])
     else:
         detail = exc.message
     return problem_response(
-        status, code=code, detail=detail, instance=request.url.path, errors=errors,
-        headers=headers,
+        status, code=code, detail=detail, instance=hide_secrets(request.url.path),
+        errors=errors, headers=headers,
     )
 
 
@@ -220,7 +223,7 @@ async def _on_request_validation_error(request: Request, exc: Exception) -> Resp
     ]
     return problem_response(
         422, code=ValidationError.code, detail="The request does not conform.",
-        instance=request.url.path, errors=errors,
+        instance=hide_secrets(request.url.path), errors=errors,
     )
 
 
@@ -231,7 +234,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     phrase = _title(exc.status_code)
     detail = exc.detail if exc.detail and exc.detail != phrase else None
     return problem_response(
-        exc.status_code, detail=detail, instance=request.url.path, headers=exc.headers,
+        exc.status_code, detail=detail, instance=hide_secrets(request.url.path),
+        headers=exc.headers,
     )
 
 
@@ -277,13 +281,14 @@ class CatchAllMiddleware:
         except Exception as exc:
             logger.error(
                 "unhandled %s at %s on %s %s",
-                type(exc).__qualname__, _raised_at(exc), scope.get("method"), scope.get("path"),
+                type(exc).__qualname__, _raised_at(exc), scope.get("method"),
+                hide_secrets(str(scope.get("path", ""))),
             )
             if started:
                 return  # too late for a problem; the server closes the connection
             response = problem_response(
                 500, code="internal-error", detail=_SERVER_DETAIL[500],
-                instance=str(scope.get("path", "")) or None,
+                instance=hide_secrets(str(scope.get("path", ""))) or None,
             )
             await response(scope, receive, send)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
@@ -153,6 +154,22 @@ async def test_unexpected_exception_is_a_500_without_internals(
         assert "Traceback" not in text
     assert "RuntimeError" in caplog.text
     assert "/test/raise/unexpected" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_a_failing_calendar_feed_keeps_its_token_out_of_logs_and_problem(
+    client: httpx.AsyncClient, gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed's token is its only key: a 500 on the feed URL must not write it anywhere."""
+    token = secrets.token_urlsafe(32)
+    with gateway.engine.begin() as conn:  # the feed's lookup fails: an unexpected error
+        conn.exec_driver_sql("DROP TABLE calendar_subscriptions")
+    with caplog.at_level(logging.ERROR):
+        response = await client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 500
+    assert response.json()["instance"] == "/calendar/{token}.ics"
+    assert "/calendar/{token}.ics" in caplog.text
+    assert token not in caplog.text and token not in response.text
 
 
 @pytest.mark.anyio
