@@ -13,21 +13,29 @@ Where a person's personal data can sit, and what happens to it:
 - the digests of the person's source records (hashes over the raw record): removed;
 - applicants' motivations: removed;
 - intake forwarding details (an SIS's refusal may echo the data): scrubbed;
+- the ECK iD in the person's earlier ``person.upserted`` events of the event log (the
+  outbox, which ``/events`` serves and the relay publishes): set to null, so the log no
+  longer ties the pseudonymous id to the chain-wide one. Copies already delivered to Kafka
+  consumers cannot be recalled; the tombstone event tells them to forget the person;
+- calendar feed subscriptions of the person (``/calendar/{token}.ics``): revoked, so the
+  feed URL stops answering;
 - the same human under another id: a new applicant the intake forwarded to the SIS comes
   back from a pull as a second ``Person``; both are erased (:func:`linked_persons`).
 
 The steps that need the person's values run first and the removal of ``person_data``
-last, so an erasure cut short can simply be run again. Events and logs hold ids only and
-need nothing. The source system keeps its own copy: a later sync or ``PUT`` of the same
-person stores it anew, so the school erases it in the SIS as well.
+last, so an erasure cut short can simply be run again. Events and logs hold ids only. The
+source system keeps its own copy: a later sync or ``PUT`` of the same person stores it
+anew, so the school erases it in the SIS as well.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection, Text, cast, delete, or_, select, update
@@ -37,17 +45,21 @@ from gateway.domain import Application, Person, PersonalData
 from gateway.errors import NotFoundError
 from gateway.mappings.ooapi_v5_mbo_in import canonical_id
 from gateway.store.audit import AuditAction, AuditLog, AuditOutcome
+from gateway.store.calendar_subscriptions import calendar_subscriptions
 from gateway.store.idempotency import idempotency_keys
 from gateway.store.intake_forwarding import intake_forwarding
 from gateway.store.motivations import Motivations
 from gateway.store.person_traces import PersonTraces
 from gateway.store.persons import PersonStore
 from gateway.store.record_digests import record_digests
-from gateway.store.tables import entities, quarantine
+from gateway.store.tables import entities, outbox, quarantine
+from gateway.store.timetable_index import TargetKind
 
 __all__ = ["ErasureReport", "erase_person", "linked_persons"]
 
 log = logging.getLogger(__name__)
+
+PERSON_UPSERTED = "nl.mbo.person.person.upserted.v1"
 
 
 @dataclass
@@ -152,6 +164,9 @@ def _erase_one(
             report.counts["idempotency_keys"] = _forget_responses(conn, tenant, traces)
             report.counts["record_digests"] = _forget_digests(conn, tenant, person_id)
             report.counts["intake_forwarding"] = _scrub_forwarding(conn, tenant, traces)
+            report.counts["event_log"] = _scrub_events(conn, tenant, person_id)
+            report.counts["calendar_subscriptions"] = _revoke_feeds(
+                conn, tenant, person_id, gateway.clock())
         report.counts["application_motivations"] = Motivations(gateway.engine).erase_person(
             tenant, person_id)
         result = persons.erase(tenant, person_id)
@@ -161,6 +176,31 @@ def _erase_one(
                  action=AuditAction.ERASE, outcome=AuditOutcome.GRANTED,
                  fields=report.places())
     return report
+
+
+def _scrub_events(conn: Connection, tenant: str, person_id: UUID) -> int:
+    """Null the ECK iD in the person's ``person.upserted`` events; returns how many changed."""
+    c = outbox.c
+    rows = conn.execute(select(c.seq, c.data).where(
+        c.tenant == tenant, c.subject == str(person_id), c.type == PERSON_UPSERTED)).all()
+    changed = 0
+    for seq, text in rows:
+        data = json.loads(text)
+        entity = data.get("entity") if isinstance(data, dict) else None
+        if isinstance(entity, dict) and entity.get("eck_id") is not None:
+            entity["eck_id"] = None
+            conn.execute(update(outbox).where(outbox.c.seq == seq).values(
+                data=json.dumps(data, separators=(",", ":"), ensure_ascii=False)))
+            changed += 1
+    return changed
+
+
+def _revoke_feeds(conn: Connection, tenant: str, person_id: UUID, now: datetime) -> int:
+    """Revoke the person's live calendar feed subscriptions; returns how many."""
+    c = calendar_subscriptions.c
+    return conn.execute(update(calendar_subscriptions).where(
+        c.tenant == tenant, c.target_kind == TargetKind.PERSON.value,
+        c.target_ref == str(person_id), c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
 
 
 def _source_id(gateway: Gateway, tenant: str, person_id: UUID) -> str | None:

@@ -18,6 +18,7 @@ from gateway.errors import NotFoundError
 from gateway.events.publisher import InMemoryEventPublisher
 from gateway.mappings.ooapi_v5_mbo_in import SOURCE_SYSTEM, canonical_id
 from gateway.store.audit import AuditLog, AuditOutcome
+from gateway.store.calendar_subscriptions import CalendarSubscriptions, subscribe
 from gateway.store.idempotency import IdempotencyStore, StoredResponse, idempotency_keys
 from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
 from gateway.store.mbo_documents import MboDocuments, Resource
@@ -26,10 +27,12 @@ from gateway.store.persons import PersonStore
 from gateway.store.quarantine import Quarantine
 from gateway.store.record_digests import RecordDigest, RecordDigestStore
 from gateway.store.tables import entities, outbox, person_data, quarantine
+from gateway.store.timetable_index import TargetKind
 from gateway.sync.erasure import erase_person, linked_persons
 from tests import factories
 
 TENANT = "roc-a"
+ECK_ID = "https://ketenid.nl/201703/abc"
 DATA = PersonalData(given_name="Maartje", family_name_prefix="van", family_name="Damme",
                     birth_date=date(2003, 9, 30), email="Maartje.vanDamme@example.nl",
                     street_address="Lange Nieuwstraat 12", postal_code="3512 PH",
@@ -63,7 +66,7 @@ def _dump(engine: Engine) -> str:
 
 def _person(gw: Gateway, source_id: str = "1001", data: PersonalData = DATA) -> Person:
     person: Person = Person.create(tenant=TENANT, source=SourceRef(system="sis", id=source_id),
-                                   eck_id="https://ketenid.nl/201703/abc")
+                                   eck_id=ECK_ID)
     PersonStore(gw.store).upsert(person, data, documents={"ooapi-v5-mbo": PERSON_DOC})
     return person
 
@@ -111,14 +114,20 @@ def _seed(gw: Gateway, person: Person) -> dict[str, Any]:
 def test_erasure_clears_every_place_and_leaves_one_tombstone_event(gateway: Gateway) -> None:
     person = _person(gateway)
     seeded = _seed(gateway, person)
-    assert "Maartje" in _dump(gateway.engine)
+    feed = subscribe(gateway.engine, TENANT, TargetKind.PERSON, str(person.id)).token
+    others_feed = subscribe(gateway.engine, TENANT, TargetKind.ROOM, "A1.02").token
+    assert "Maartje" in _dump(gateway.engine) and ECK_ID in _dump(gateway.engine)
 
     report = erase_person(gateway, TENANT, person.id, client_id="cli:anna",
                           issuer="gateway-cli")
 
     assert report.personal_data is True
     assert report.counts == {"quarantine": 3, "idempotency_keys": 1, "record_digests": 1,
-                             "intake_forwarding": 1, "application_motivations": 1}
+                             "intake_forwarding": 1, "event_log": 1,
+                             "calendar_subscriptions": 1, "application_motivations": 1}
+    assert ECK_ID not in _dump(gateway.engine)  # the log no longer ties the two ids
+    subscriptions = CalendarSubscriptions(gateway.engine)
+    assert subscriptions.find(feed) is None and subscriptions.find(others_feed) is not None
     dump = _dump(gateway.engine)
     with gateway.engine.connect() as conn:
         rows = {r.id: r for r in conn.execute(select(quarantine))}
@@ -152,9 +161,9 @@ def test_erasure_clears_every_place_and_leaves_one_tombstone_event(gateway: Gate
     [entry] = AuditLog(gateway.engine).list(TENANT, person=person.id)
     assert (entry.client_id, entry.issuer, entry.outcome) == (
         "cli:anna", "gateway-cli", AuditOutcome.GRANTED)
-    assert entry.fields == ("application_motivations", "idempotency_keys",
-                            "intake_forwarding", "person_data", "quarantine",
-                            "record_digests")
+    assert entry.fields == ("application_motivations", "calendar_subscriptions", "event_log",
+                            "idempotency_keys", "intake_forwarding", "person_data",
+                            "quarantine", "record_digests")
 
 
 def test_erasing_again_writes_no_event_and_unknown_persons_are_refused(
