@@ -12,7 +12,7 @@ and has no way to change or remove a row.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -133,6 +133,27 @@ class AuditLog:
         assert key is not None  # noqa: S101 - an insert always has one
         return AuditEntry(int(key[0]), tenant, at, client_id, issuer, person_id, action,
                           outcome, names)
+
+    def record_reads(
+        self, *, tenant: str, client_id: str, issuer: str,
+        reads: Mapping[UUID, Iterable[str]],
+    ) -> int:
+        """Append one granted ``read`` entry per person of ``reads`` (person -> fields) in
+        one transaction: a page of a list hands out many persons' data at once.
+
+        Returns:
+            The number of entries written.
+        """
+        at = self.clock()
+        rows = [{"tenant": tenant, "at": at, "client_id": client_id[:255],
+                 "issuer": issuer[:255], "person_id": str(person),
+                 "action": AuditAction.READ.value, "outcome": AuditOutcome.GRANTED.value,
+                 "fields": json.dumps(sorted(set(fields)))}
+                for person, fields in reads.items()]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(audit_log), rows)
+        return len(rows)
 
     def list(
         self, tenant: str, *, person: UUID | None = None, after: int = 0, limit: int = 100

@@ -397,11 +397,45 @@ def test_the_same_new_association_put_at_once_is_created_once(receiver: Receiver
 
 
 def test_expanding_the_person_is_an_audited_read(receiver: Receiver) -> None:
-    aid, doc = _registered(receiver)
+    aid, doc = _registered(receiver, needs=())
+    doc["consumers"][0].pop("additionalTimeInMin")
+    assert receiver.put(f"/associations/{aid}", doc).status_code == 200
     ident = canonical_id("roc-a", "person", doc["person"])
     audit = AuditLog(receiver.gateway.engine)
-    receiver.get(f"/associations/{aid}")
-    assert audit.list("roc-a", person=ident) == []
+    plain = receiver.get(f"/associations/{aid}")
+    assert audit.list("roc-a", person=ident) == []  # no needs, no person: nothing personal
+    assert "no-store" not in plain.headers.get("cache-control", "")
     receiver.get(f"/associations/{aid}", expand="person")
     (entry,) = audit.list("roc-a", person=ident)
     assert entry.outcome.value == "granted" and "givenName" in entry.fields
+
+
+NEEDS = ("consumers.additionalTimeInMin", "consumers.personalNeeds")
+
+
+def test_a_students_needs_are_an_audited_read_wherever_they_are_served(
+    receiver: Receiver,
+) -> None:
+    """Extra time and personal needs are about health or disability: every association
+    read that returns them is audited for its person, and no cache keeps the response."""
+    pid, oid = _session(receiver)
+    other_pid, _ = _session(receiver)
+    mine, theirs = new_id(), new_id()
+    receiver.put(f"/associations/{mine}", association_doc(mine, pid, oid))
+    receiver.put(f"/associations/{theirs}", association_doc(theirs, other_pid, oid))
+    audit = AuditLog(receiver.gateway.engine)
+    ident, other = (canonical_id("roc-a", "person", p) for p in (pid, other_pid))
+
+    one = receiver.get(f"/associations/{mine}", client="planner")
+    assert "extraTime" in one.text and one.headers["cache-control"] == "no-store"
+    [entry] = audit.list("roc-a", person=ident)
+    assert (entry.client_id, entry.fields) == ("mbo-planner", NEEDS)
+
+    listed = receiver.get(f"/persons/{pid}/associations", client="planner")
+    assert "extraTime" in listed.text and listed.headers["cache-control"] == "no-store"
+    assert [e.fields for e in audit.list("roc-a", person=ident)] == [NEEDS, NEEDS]
+
+    both = receiver.get(f"/offerings/{oid}/associations", client="planner")
+    assert both.headers["cache-control"] == "no-store"
+    assert len(audit.list("roc-a", person=ident)) == 3
+    assert [e.fields for e in audit.list("roc-a", person=other)] == [NEEDS]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.api.routers.ooapi.params import QueryParams, path_uuid
-from gateway.api.routers.ooapi_mbo.audit import record_read
+from gateway.api.routers.ooapi_mbo.audit import NO_STORE, record_needs_reads, record_read
 from gateway.api.routers.ooapi_mbo.context import FLOW_1_5, JsonBody, Mbo, mbo_context
 from gateway.api.routers.ooapi_mbo.errors import MboRoute
 from gateway.api.routers.ooapi_mbo.writes import put_response
@@ -37,11 +37,12 @@ def read_association(
         raise AuthError(f"expand=person needs the scope {FLOW_1_5}", forbidden=True)
     document = get_association(mbo.receiver, mbo.tenant, ident, expand, mbo.institution)
     person = document.get("person")
+    personal = record_needs_reads(mbo, [document])  # a student's needs: audited too
     if isinstance(person, dict):  # personal data: audited before it leaves
         record_read(mbo, canonical_id(mbo.tenant, "person", str(person["personId"])),
                     AuditOutcome.GRANTED, sorted(person))
-        return JSONResponse(document, headers={"Cache-Control": "no-store"})
-    return JSONResponse(document)
+        personal = True
+    return JSONResponse(document, headers=NO_STORE if personal else None)
 
 
 @router.put(ASSOCIATION_PATH, summary="Create or replace an association", status_code=200)

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.api.routers.ooapi.context import page_response
 from gateway.api.routers.ooapi.params import QueryParams, path_uuid
+from gateway.api.routers.ooapi_mbo.audit import NO_STORE, record_needs_reads
 from gateway.api.routers.ooapi_mbo.context import JsonBody, Mbo, mbo_context
 from gateway.api.routers.ooapi_mbo.errors import MboRoute
 from gateway.api.routers.ooapi_mbo.persons import association_filter
@@ -77,4 +78,7 @@ def read_offering_associations(
                                         "componentOfferingAssociation"))
     items, total = list_for_offering(mbo.receiver, mbo.tenant,
                                      path_uuid(offeringId, "offeringId"), where, page)
-    return page_response(items, total, page)
+    response = page_response(items, total, page)
+    if record_needs_reads(mbo, items):  # a student's needs: audited per person
+        response.headers.update(NO_STORE)
+    return response

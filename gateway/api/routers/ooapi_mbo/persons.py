@@ -9,7 +9,12 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.api.routers.ooapi.context import page_response
 from gateway.api.routers.ooapi.params import QueryParams, path_uuid
-from gateway.api.routers.ooapi_mbo.audit import person_reader, record_read
+from gateway.api.routers.ooapi_mbo.audit import (
+    NO_STORE,
+    person_reader,
+    record_needs_reads,
+    record_read,
+)
 from gateway.api.routers.ooapi_mbo.context import JsonBody, Mbo, mbo_context
 from gateway.api.routers.ooapi_mbo.errors import MboRoute
 from gateway.api.routers.ooapi_mbo.writes import put_response
@@ -83,6 +88,10 @@ def read_person_associations(
     params.text("consumer")
     where = association_filter(params, ("programOffering", "courseOffering",
                                         "componentOffering"))
-    items, total = list_for_person(mbo.receiver, mbo.tenant, path_uuid(personId, "personId"),
-                                   where, page, mbo.institution)
-    return page_response(items, total, page)
+    person = path_uuid(personId, "personId")
+    items, total = list_for_person(mbo.receiver, mbo.tenant, person, where, page,
+                                   mbo.institution)
+    response = page_response(items, total, page)
+    if record_needs_reads(mbo, items, canonical_id(mbo.tenant, "person", person)):
+        response.headers.update(NO_STORE)
+    return response
