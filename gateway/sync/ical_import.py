@@ -18,7 +18,8 @@ re-import changes only what changed and each change is one event on the timetabl
 - **conditional runs** (``full=False``) send the last feed's ETag/Last-Modified; a 304, or
   a body byte for byte the last one applied, is nothing to do; otherwise only the series
   whose text (without DTSTAMP) changed, or whose remembered span the window left, are
-  expanded and compared (:mod:`.ical_memo`). A full run expands every series;
+  expanded and compared (:mod:`.ical_memo`). A full run expands every series and
+  compares every stored activity of the source (repairing what another path changed);
 - **scale**: one series is parsed and expanded at a time, written in batches of
   ``batch_size``; the stored placements are read in one streamed query (of the due series
   only when they are few), the vanished ones in a second (:mod:`.ical_stored`).

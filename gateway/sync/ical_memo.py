@@ -14,7 +14,10 @@ span instead of entity hashes: ``["window", <from>, <quiet until>]`` (or ``["ref
 ...]`` for a series quarantined as unusable: skipped while unchanged, so it is not
 quarantined on every poll) and ``["occurrences", <count>, ""]``. The memo is trusted
 without asking the store: an activity changed by another path stays so until its series
-changes or the next full run, which expands every series and rewrites the memo.
+changes or the next full run. A full run expands every series and compares every stored
+activity of the source, not only those of the UIDs the memo knows
+(:meth:`~gateway.sync.ical_plan.SeriesPlan.stored_uids`), so it repairs such drift; then
+it rewrites the memo.
 """
 
 from __future__ import annotations

@@ -56,14 +56,21 @@ class SeriesPlan:
     due: list[str]
     skipped: list[str]
     removed: list[str]
+    #: A full run: every series expanded, every stored activity of the source compared.
+    full: bool = False
     _parsed: dict[str, ParsedFeed] = field(default_factory=dict)
 
     def stored_uids(self, remembered: bool) -> list[str] | None:
         """The UIDs whose stored activities a run reads: the due and removed ones when they
-        are few (and a memo was kept), else None: all of the source's, in one pass."""
+        are few (and a memo was kept), else None: all of the source's, in one pass.
+
+        A full run reads them all: activities of a UID the memo does not know (a run that
+        stopped between writing them and saving the memo, another path writing for the
+        source) are then compared too, and cancelled when the feed no longer holds them.
+        """
         wanted = self.due + self.removed
         few = len(wanted) <= max(PARTIAL_LOAD, len(self.feed.series) // 8)
-        return wanted if remembered and few else None
+        return wanted if remembered and few and not self.full else None
 
     def parsed(self, uid: str) -> ParsedFeed:
         """The series ``uid`` parsed (kept from the check, or parsed now)."""
@@ -108,7 +115,7 @@ def plan_series(body: bytes, marks: Mapping[str, SeriesMark], window: Window, *,
         else:
             due.append(uid)
     plan = SeriesPlan(feed, zone, start, until, digests, due, skipped,
-                      [uid for uid in marks if uid not in feed.series])
+                      [uid for uid in marks if uid not in feed.series], full=full)
     failures: list[ValidationError] = []
     for uid in due:
         mark = marks.get(uid)

@@ -11,16 +11,19 @@ import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import Engine
 
 import gateway.sync.ical_import as ical_import
 from gateway.bootstrap import Gateway, bootstrap
+from gateway.domain import TimetableActivity
 from gateway.domain.ids import entity_id
 from gateway.settings import Settings
 from gateway.store.quarantine import Quarantine
 from gateway.sync.ical_import import run_ical_sync
+from gateway.sync.ical_memo import SeriesMemo
 from tests.ical_feeds import feed, vevent
 from tests.integration.ical_host import FeedHost, serving_feed
 
@@ -216,3 +219,39 @@ def test_the_stored_placements_of_some_series_only(gw: Gateway, host: FeedHost) 
     window = (since, datetime(2027, 1, 1, tzinfo=UTC))
     assert stored.vanished(*window) == sorted(
         ["exam-rek-2f/20261120T080000Z", *(f"les-ned-1a/{r}" for r in DUTCH_IDS[1:])])
+
+
+def test_a_full_run_repairs_what_the_memo_does_not_see(
+        gw: Gateway, host: FeedHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    host.publish(feed(DUTCH, MATHS, MENTOR))
+    run_ical_sync(gw, TENANT, SOURCE)
+    # the exam is added, and the run stops after writing it, before saving the memo
+    host.publish(feed(*BASE))
+
+    def stopped(*_: Any) -> None:
+        raise OSError("the process stopped")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SeriesMemo, "save", stopped)
+        with pytest.raises(OSError, match="stopped"):
+            run_ical_sync(gw, TENANT, SOURCE, full=False)
+    exam = activity_id("exam-rek-2f", "20261120T080000Z")
+    assert stored(gw)[exam] == (1, "scheduled")
+    # another path moves one lesson to another room and deletes another
+    roomed, deleted = activity_id("les-ned-1a", DUTCH_IDS[1]), activity_id("les-rek-1a",
+                                                                            "20261020T110000Z")
+    state = gw.store.get(TENANT, UUID(roomed)).state
+    gw.store.upsert([TimetableActivity.model_validate({**state, "rooms": ["Z9.99"]})])
+    gw.store.delete(TENANT, [UUID(deleted)])
+    host.publish(feed(DUTCH, MATHS, MENTOR))  # and the exam leaves the feed again
+    head = gw.event_log.head(TENANT)
+    assert run_ical_sync(gw, TENANT, SOURCE, full=False).events == 0  # the memo is trusted
+    report = run_ical_sync(gw, TENANT, SOURCE, full=True)
+    events = {e.subject: e.data["entity"] for e in gw.event_log.read(TENANT, after=head).events}
+    assert set(events) == {roomed, deleted, exam} and report.events == 3
+    assert events[exam]["status"] == "cancelled" and report.cancelled_missing == 1
+    assert events[roomed]["rooms"] == ["A1.02"]  # "changed": not what clients last saw
+    assert events[deleted]["status"] == "scheduled"
+    head = gw.event_log.head(TENANT)
+    assert run_ical_sync(gw, TENANT, SOURCE, full=True).events == 0
+    assert gw.event_log.head(TENANT) == head

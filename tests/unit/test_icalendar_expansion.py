@@ -172,15 +172,6 @@ def test_an_event_that_ends_before_it_starts_is_refused() -> None:
     assert found["s"].occurrences == ()
 
 
-def test_a_this_and_future_override_refuses_its_series() -> None:
-    later = vevent("s", "20261026T100000", "20261026T110000", recurrence_id="20261026T090000",
-                   sequence=1).replace("RECURRENCE-ID;", "RECURRENCE-ID;RANGE=THISANDFUTURE;")
-    found = series_of(vevent("s", "20261019T090000", "20261019T100000",
-                             rrule="FREQ=WEEKLY;COUNT=3"), later)
-    assert "RANGE=THISANDFUTURE is not supported" in (found["s"].problem or "")
-    assert found["s"].occurrences == ()
-
-
 def test_of_two_overrides_of_one_occurrence_the_higher_sequence_wins() -> None:
     got = occurrences(
         vevent("s", "20261019T090000", "20261019T100000", rrule="FREQ=WEEKLY;COUNT=2"),

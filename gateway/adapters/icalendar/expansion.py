@@ -17,8 +17,10 @@ change; :mod:`.properties` reads rooms, ids, kind and title from each component.
 
 The component of an occurrence is looked up in an index of the feed rather than copied
 per occurrence (``Occurrence.as_component`` costs three times the expansion itself). A
-series with a ``RANGE=THISANDFUTURE`` override is refused: the library then gives the
-later occurrences the override's RECURRENCE-ID, so their own original start is lost.
+series with a ``RANGE=THISANDFUTURE`` override is expanded by the library without the
+range and the range applied here (:mod:`.this_and_future`): every later occurrence keeps
+its original start as recurrence id, takes the override's time shift and properties, and
+"differs from the rule" when its start, length or rooms do.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from icalendar import Component
 
 from gateway.adapters.icalendar.codec import ParsedFeed
 from gateway.adapters.icalendar.properties import Details, details_of
+from gateway.adapters.icalendar.this_and_future import Ranges, duration_of, plain_series
 from gateway.errors import SkippableRecordError
 
 __all__ = ["Occurrence", "SeriesOccurrences", "expand", "utc_basic"]
@@ -60,7 +63,8 @@ class Occurrence:
     #: From CATEGORIES: ``EXAM``, ``LESSON`` or ``OTHER``.
     kind: str
     title: str
-    #: An override whose time or rooms differ from what the series' rule gives.
+    #: An override, or an occurrence in a THISANDFUTURE range, whose time, length or rooms
+    #: differ from what the series' rule gives.
     differs_from_rule: bool = False
 
     @property
@@ -92,7 +96,9 @@ class _Series:
     core: Component | None = None
     overrides: dict[datetime, Component] = field(default_factory=dict)
     components: list[Component] = field(default_factory=list)
-    this_and_future: bool = False
+    #: Some override has a RANGE (even one outranked by SEQUENCE, which the library
+    #: would still apply): expanded without it (:func:`.this_and_future.plain_series`).
+    ranged: bool = False
 
 
 def utc_basic(moment: datetime) -> str:
@@ -119,20 +125,24 @@ def expand(feed: ParsedFeed, start: datetime, until: datetime, *,
         info = index.get(uid, _Series())
         details: dict[int, Details] = {}
         try:
-            if info.this_and_future:
-                raise SkippableRecordError(
-                    "RECURRENCE-ID;RANGE=THISANDFUTURE is not supported: publish an override "
-                    "per changed occurrence, or a new series")
             for component in info.components:
                 _check_span(component)
+            ranges = Ranges(info.core, info.overrides if info.ranged else {})
+            if info.ranged:
+                series = plain_series(feed.calendar, info.components)
             found: list[Occurrence] = []
             all_day = 0
-            for occurrence in series.between(start, until):
-                if not isinstance(occurrence.start, datetime):
+            for placed in _occurrences(uid, info, ranges, series, start, until, details):
+                if placed is None:
                     all_day += 1
-                elif start <= occurrence.start < until:
-                    found.append(_occurrence(uid, info, occurrence, details))
-            quiet = None if lookahead is None else _next_start(series, until, lookahead)
+                elif placed.end <= placed.start:
+                    raise SkippableRecordError(f"an occurrence at {utc_basic(placed.start)} "
+                                               "does not end after it starts")
+                else:
+                    found.append(placed)
+            quiet = None if lookahead is None else min((o.start for o in _occurrences(
+                uid, info, ranges, series, until, until + lookahead, details) if o is not None),
+                default=until + lookahead)
             yield SeriesOccurrences(uid, tuple(found), all_day,
                                     components=tuple(info.components), quiet_until=quiet)
         except SkippableRecordError as exc:
@@ -141,11 +151,19 @@ def expand(feed: ParsedFeed, start: datetime, until: datetime, *,
             yield _refused(uid, info, f"the series cannot be expanded: {exc}")
 
 
-def _next_start(series: Any, until: datetime, lookahead: timedelta) -> datetime:
-    """The first start in ``[until, until + lookahead)``, else ``until + lookahead``."""
-    starts = [o.start for o in series.between(until, until + lookahead)
-              if isinstance(o.start, datetime) and o.start >= until]
-    return min(starts, default=until + lookahead)
+def _occurrences(uid: str, info: _Series, ranges: Ranges, series: Any, start: datetime,
+                 until: datetime, details: dict[int, Details]) -> Iterator[Occurrence | None]:
+    """The occurrences starting in ``[start, until)``; None for an all-day one there. The
+    library is asked for a wider span when ranges move the rule's occurrences."""
+    margin = ranges.margin() if ranges else timedelta(0)
+    for occurrence in series.between(start - margin, until + margin):
+        if not isinstance(occurrence.start, datetime):
+            if occurrence.is_in_span(start, until):
+                yield None
+            continue
+        placed = _occurrence(uid, info, ranges, occurrence, details)
+        if start <= placed.start < until:
+            yield placed
 
 
 def _refused(uid: str, info: _Series, problem: str) -> SeriesOccurrences:
@@ -166,32 +184,36 @@ def _index(calendar: Component) -> dict[str, _Series]:
                 info.core = event
             continue
         key = _utc_naive(recurrence.dt)
+        info.ranged |= "RANGE" in recurrence.params
         if key not in info.overrides or _sequence(event) > _sequence(info.overrides[key]):
             info.overrides[key] = event
-        info.this_and_future |= str(recurrence.params.get("RANGE", "")).upper() \
-            == "THISANDFUTURE"
     return index
 
 
-def _occurrence(uid: str, info: _Series, occurrence: Any,
+def _occurrence(uid: str, info: _Series, ranges: Ranges, occurrence: Any,
                 details: dict[int, Details]) -> Occurrence:
+    """One occurrence of the library, with its override or the range it falls in."""
     ids = occurrence.recurrence_ids
-    override: Component | None = None
-    if ids:  # an override: the index has it (the library's own copy if it ever has not)
-        override = info.overrides.get(ids[0]) or occurrence.as_component(False)
-        component, original = override, _time(override, "RECURRENCE-ID")
-    else:
-        component = info.core or occurrence.as_component(False)
-        original = occurrence.start
-    got = details_of(details, component, info.core if override is not None else None)
     start, end = occurrence.start, occurrence.end
-    if end <= start:
-        raise SkippableRecordError(f"an occurrence at {utc_basic(start)} does not end after "
-                                   "it starts")
-    moved = override is not None and (
-        start != original or (info.core is not None and (
-            end - start != _duration(info.core)
-            or got.rooms != details_of(details, info.core, None).rooms)))
+    length = end - start  # the rule's length here (an RDATE period's own)
+    if ids:  # an override: the index has it (the library's own copy if it ever has not)
+        component = info.overrides.get(ids[0]) or occurrence.as_component(False)
+        original = _time(component, "RECURRENCE-ID")
+        got = details_of(details, component, *ranges.inherit(ids[0]))
+        length = duration_of(info.core) if info.core is not None else length
+        changed = True
+    else:
+        original = start
+        governing = ranges.governing(_utc_naive(start)) if ranges else None
+        if governing is None:
+            got = details_of(details, info.core or occurrence.as_component(False))
+        else:  # in a THISANDFUTURE range: the override's shift, length and values
+            start, end = governing.place(start, length)
+            got = details_of(details, governing.component,
+                             *ranges.inherit(governing.key))
+        changed = governing is not None
+    moved = changed and (start != original or (info.core is not None and (
+        end - start != length or got.rooms != details_of(details, info.core).rooms)))
     return Occurrence(uid, utc_basic(original), start, end, got.status, got.rooms,
                       got.groups, got.staff, got.course, got.kind, got.title, moved)
 
@@ -212,15 +234,6 @@ def _check_span(component: Component) -> None:
 def _time(component: Component, name: str) -> Any:
     value: Any = component[name]
     return value.dt
-
-
-def _duration(core: Component) -> timedelta:
-    if "DURATION" in core:
-        return timedelta(seconds=_time(core, "DURATION").total_seconds())
-    if "DTEND" in core:
-        value: timedelta = _time(core, "DTEND") - _time(core, "DTSTART")
-        return value
-    return timedelta(0)
 
 
 def _utc_naive(value: date | datetime) -> datetime:

@@ -7,7 +7,9 @@
 - STATUS as written (``CANCELLED`` is what matters).
 
 An override that leaves out SUMMARY, CATEGORIES or ``X-MBO-*`` keeps the series' values:
-producers write overrides for what changed. LOCATION and STATUS are always its own.
+producers write overrides for what changed. LOCATION and STATUS are always its own. What
+it inherits from may be a chain, nearest first: after a ``RANGE=THISANDFUTURE`` override,
+a later override reads that one before the series (:mod:`.this_and_future`).
 Unusable values raise :class:`~gateway.errors.SkippableRecordError`: the series is refused.
 """
 
@@ -27,12 +29,12 @@ _INHERITED = ("SUMMARY", "CATEGORIES", "X-MBO-GROUP-ID", "X-MBO-STAFF-ID", "X-MB
 
 
 def details_of(cache: dict[int, Details], component: Component,
-               core: Component | None) -> Details:
-    """The details of ``component`` (an override reads missing ones from ``core``),
-    read once per component into ``cache``."""
+               *inherited: Component | None) -> Details:
+    """The details of ``component`` (an override reads missing ones from ``inherited``,
+    nearest first; None is skipped), read once per component into ``cache``."""
     key = id(component)
     if key not in cache:
-        cache[key] = Details.read(component, core)
+        cache[key] = Details.read(component, *inherited)
     return cache[key]
 
 
@@ -49,11 +51,15 @@ class Details:
     title: str
 
     @classmethod
-    def read(cls, component: Component, core: Component | None) -> Details:
+    def read(cls, component: Component, *inherited: Component | None) -> Details:
         def get(name: str) -> Any:
             value = component.get(name)
-            if value is None and core is not None and name in _INHERITED:
-                return core.get(name)
+            if name in _INHERITED:
+                for source in inherited:
+                    if value is not None:
+                        break
+                    if source is not None:
+                        value = source.get(name)
             return value
 
         courses = _uuids(get("X-MBO-COURSE-ID"), "X-MBO-COURSE-ID")
