@@ -94,6 +94,40 @@ def test_the_embedded_log_over_http_has_no_errors(tmp_path: Path) -> None:
     assert "no record keys" in skipped["events.key.subject"]
 
 
+def test_an_empty_event_log_passes_nothing(tmp_path: Path) -> None:
+    gateway = gateway_on_sqlite(tmp_path / "gw.db")
+    try:
+        secret = ClientRegistry.for_gateway(gateway).register("roc-a", "reader", ["events:read"])
+        with serve_in_thread(create_app(gateway), timeout_graceful_shutdown=5) as port:
+            base = f"http://127.0.0.1:{port}"
+            report = run(get_suite("events"), Target(
+                base_url=base, client_id="reader", client_secret=secret,
+                token_url=f"{base}/oauth/token"))
+    finally:
+        gateway.close()
+    verdicts = {r.check.id: r for r in report.results}
+    assert verdicts.pop("events.present").status is Status.WARNED
+    assert report.passed == 0 and report.ok
+    assert {r.status for r in verdicts.values()} == {Status.SKIPPED}
+    reasons = {r.check.id: r.reason for r in verdicts.values()}
+    assert "no record keys" in reasons.pop("events.key.subject")  # http: keys never apply
+    assert {r for r in reasons.values()} == {
+        "no message was read from the http source (events.present warns)"}
+
+
+def test_a_rule_with_nothing_to_compare_is_not_applicable(
+    recording: list[RecordedMessage], tmp_path: Path
+) -> None:
+    one = [m for m in recording if m.topic == "mbo.roc-a.catalogue"][:1]
+    report = _run_file(tmp_path, one)
+    verdicts = {r.check.id: r for r in report.results}
+    assert report.findings() == []
+    for check_id in ("events.entity-version.increasing", "events.id.consistent"):
+        assert verdicts[check_id].status is Status.SKIPPED, check_id
+    assert "occurs twice" in verdicts["events.entity-version.increasing"].reason
+    assert verdicts["events.data.schema"].status is Status.PASSED
+
+
 def test_a_kafka_topic_of_the_gateway_has_no_errors(kafka_bootstrap: str,
                                                     tmp_path: Path) -> None:
     prefix = f"ct{uuid.uuid4().hex[:8]}"

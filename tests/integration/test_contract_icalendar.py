@@ -232,6 +232,45 @@ def test_a_feed_served_carelessly_is_reported(careless_base: str, fetches: dict[
     assert _errors(stale) == {"icalendar.http.not-modified"}
     missing = run(get_suite(SUITE), Target(base_url=f"{careless_base}/nothing.ics"))
     assert _errors(missing) == {"icalendar.http.ok"}
+    # a 404 serves no feed: no rule about the feed was tested, and none says it passed
+    assert missing.passed == 0
+    skipped = _skipped(missing)
+    assert set(skipped) == {c.id for c in get_suite(SUITE).checks} - {"icalendar.http.ok"}
+    assert "no fetch answered 200" in skipped["icalendar.document.parses"]
+    assert "no fetch answered 200" in skipped["icalendar.event.required"]
+
+
+_EMPTY_CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nEND:VCALENDAR\r\n"
+
+
+def test_a_feed_that_does_not_parse_passes_no_rule_about_its_content(tmp_path: Path) -> None:
+    (tmp_path / "broken.ics").write_bytes(b"BEGIN:VCALENDAR\r\nthis is not a content line")
+    report = run(get_suite(SUITE), Target(files=tmp_path / "broken.ics"))
+    assert _errors(report) == {"icalendar.document.parses"}
+    skipped = _skipped(report)
+    content = {"icalendar.calendar.version", "icalendar.calendar.prodid",
+               "icalendar.timezone.defined", "icalendar.event.required",
+               "icalendar.event.dtend-after-dtstart", "icalendar.event.status",
+               "icalendar.event.unique", "icalendar.event.sequence"}
+    assert content <= set(skipped)
+    assert all("no snapshot of the feed parses" in skipped[c] for c in content)
+    # the line rules read the octets, which were read: they were tested
+    assert {r.check.id for r in report.results if r.status is Status.PASSED} <= {
+        "icalendar.lines.crlf", "icalendar.lines.folded"}
+
+
+def test_a_calendar_without_events_passes_no_event_rule(tmp_path: Path) -> None:
+    (tmp_path / "empty.ics").write_bytes(_EMPTY_CALENDAR)
+    report = run(get_suite(SUITE), Target(files=tmp_path / "empty.ics"))
+    assert report.findings() == []
+    skipped = _skipped(report)
+    events = {c.id for c in get_suite(SUITE).checks if c.id.startswith("icalendar.event.")}
+    assert len(events) == 5
+    assert all(skipped.get(c) == "the feed holds no VEVENT" for c in events)
+    assert "has a TZID parameter" in skipped["icalendar.timezone.defined"]
+    assert {r.check.id for r in report.results if r.status is Status.PASSED} == {
+        "icalendar.document.parses", "icalendar.lines.crlf", "icalendar.lines.folded",
+        "icalendar.calendar.version", "icalendar.calendar.prodid"}
 
 
 def test_a_target_without_a_feed_is_refused(tmp_path: Path) -> None:

@@ -83,6 +83,10 @@ def test_the_dry_run_of_a_simulated_sis_catalogue_has_no_errors(
     folder = _write(tmp_path / "dry-run", {f"{n:03}.xml": b for n, b in enumerate(bodies)})
     report = _run(folder, standards)
     assert report.findings() == []
+    # bare messages carry no addressing: the envelope rules were not tested, not passed
+    envelope = [r for r in report.results if r.check.id.startswith("rio-v4.envelope.")]
+    assert len(envelope) == 4
+    assert all(r.status is Status.SKIPPED and "bare" in r.reason for r in envelope)
 
 
 def test_a_previous_delivery_is_what_the_full_state_rule_compares_with(
@@ -94,9 +98,12 @@ def test_a_previous_delivery_is_what_the_full_state_rule_compares_with(
     dropped = _run(current, standards, previous=str(previous))
     declared = _run(current, standards, previous=str(previous), removed_cohorts="2028-BOL")
     alone = _run(current, standards)  # nothing delivered before: the rule does not apply
-    (skipped,) = [r for r in alone.results if r.status is Status.SKIPPED]
-    assert skipped.check.id == "rio-v4.full-state.keeps-cohorts"
-    assert "--option previous=PATH" in skipped.reason and alone.ok
+    skipped = {r.check.id: r for r in alone.results if r.status is Status.SKIPPED}
+    # the rest skipped are the envelope rules: 01-software.xml is a bare message
+    assert {c for c in skipped if not c.startswith("rio-v4.envelope.")} == {
+        "rio-v4.full-state.keeps-cohorts"}
+    assert "--option previous=PATH" in skipped["rio-v4.full-state.keeps-cohorts"].reason
+    assert alone.ok
     assert _errors(dropped) == {"rio-v4.full-state.keeps-cohorts"}
     (finding,) = dropped.findings()
     assert finding.value == "2028-BOL"
@@ -139,7 +146,84 @@ def test_files_that_are_not_one_rio_message_are_reported(standards: Standards,
     })
     report = _run(folder, standards)
     found = {(f.check_id, f.request) for f in report.findings()}
-    assert ("rio-v4.xsd", "a.xml") in found
+    assert ("rio-v4.xml.well-formed", "a.xml") in found  # not in a RIO namespace
     assert ("rio-v4.xml.well-formed", "b.xml") in found
     assert ("rio-v4.xml.well-formed", "c.xml") in found
     assert _errors(report)
+
+
+_BOMB = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<lolz>&lol2;</lolz>\n')
+
+
+def _verdicts(report: Report) -> dict[str, tuple[Status, str]]:
+    return {r.check.id: (r.status, r.reason) for r in report.results}
+
+
+def test_a_refused_bomb_leaves_every_other_rule_not_applicable(standards: Standards,
+                                                              tmp_path: Path) -> None:
+    report = _run(_write(tmp_path / "bomb", {"bomb.xml": _BOMB}), standards)
+    verdicts = _verdicts(report)
+    assert verdicts.pop("rio-v4.xml.safe")[0] is Status.FAILED
+    assert verdicts and report.passed == 0
+    for check_id, (status, reason) in verdicts.items():
+        assert status is Status.SKIPPED, check_id
+        assert reason.startswith("no readable RIO message"), (check_id, reason)
+        assert "1 refused as unsafe XML" in reason
+
+
+@pytest.mark.parametrize("document", [
+    b"<a/>",
+    b"<aangebodenOpleiding xmlns='http://duo.nl/schema/DUO_RIO_Beheren_OnderwijsOrganisatie_V4'/>",
+    b"<e:Envelope xmlns:e='http://www.w3.org/2003/05/soap-envelope'><e:Body>"
+    b"<opvragen_aangebodenOpleiding_request "
+    b"xmlns='http://duo.nl/schema/DUO_RIO_Raadplegen_OnderwijsOrganisatie_V4'/>"
+    b"</e:Body></e:Envelope>",
+    b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body>"
+    b"<catalogue xmlns='urn:other'/></e:Body></e:Envelope>",
+], ids=["no-namespace", "rio-part-not-message", "soap-1.2", "soap-body-not-rio"])
+def test_a_document_that_is_not_a_rio_message_fails_well_formed_and_nothing_passes(
+    document: bytes, standards: Standards, tmp_path: Path
+) -> None:
+    report = _run(_write(tmp_path / "odd", {"odd.xml": document}), standards)
+    verdicts = _verdicts(report)
+    assert verdicts.pop("rio-v4.xml.safe") == (Status.PASSED, "")
+    status, _ = verdicts.pop("rio-v4.xml.well-formed")
+    assert status is Status.FAILED
+    (finding,) = report.findings()
+    assert finding.check_id == "rio-v4.xml.well-formed"
+    assert "RIO" in finding.message
+    for check_id in ("rio-v4.xsd", "rio-v4.envelope.addressing", "rio-v4.dates.order"):
+        assert verdicts[check_id][0] is Status.SKIPPED
+        assert verdicts[check_id][1].startswith("no readable RIO message")
+    assert {status for status, _ in verdicts.values()} == {Status.SKIPPED}
+
+
+def test_one_readable_message_among_refused_files_is_still_checked(standards: Standards,
+                                                                   tmp_path: Path) -> None:
+    delivery = conformant_delivery(standards)
+    report = _run(_write(tmp_path / "mixed", {"00-bomb.xml": _BOMB,
+                                              "03-software.xml": delivery["03-software.xml"]}),
+                  standards)
+    verdicts = _verdicts(report)
+    assert verdicts["rio-v4.xml.safe"][0] is Status.FAILED
+    assert verdicts["rio-v4.xml.well-formed"][0] is Status.PASSED
+    assert verdicts["rio-v4.xsd"][0] is Status.PASSED
+    assert verdicts["rio-v4.envelope.addressing"][0] is Status.PASSED
+    # one envelope: no second MessageID to compare with
+    assert verdicts["rio-v4.envelope.message-id-unique"][0] is Status.SKIPPED
+
+
+def test_rules_about_offerings_do_not_pass_on_a_delivery_without_one(
+    standards: Standards, tmp_path: Path
+) -> None:
+    gone = conformant_delivery(standards)["04-gone.xml"]  # a verwijderen: a code, no offering
+    report = _run(_write(tmp_path / "gone", {"04-gone.xml": gone}), standards)
+    verdicts = _verdicts(report)
+    assert report.findings() == []
+    assert verdicts["rio-v4.xsd"][0] is Status.PASSED
+    assert verdicts["rio-v4.envelope.addressing"][0] is Status.PASSED
+    for check_id in ("rio-v4.dates.order", "rio-v4.cohort.application-window",
+                     "rio-v4.cohort.unique-codes"):
+        assert verdicts[check_id][0] is Status.SKIPPED, check_id
+        assert "no aangeboden opleiding" in verdicts[check_id][1]

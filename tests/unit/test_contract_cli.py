@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from contract_tests.cli import EXIT_OK, EXIT_USAGE, main
@@ -49,3 +51,26 @@ def test_a_malformed_command_line_exits_2(capsys: pytest.CaptureFixture[str]) ->
         main(["run"])
     assert exited.value.code == EXIT_USAGE
     assert "the following arguments are required: suite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("suite", "argv", "holding"), [
+    ("ooapi-v5", ["--base-url", "http://127.0.0.1:9"], "ooapi-v5/ and ooapi-v5-mbo/"),
+    ("ooapi-v5-mbo", ["--base-url", "http://127.0.0.1:9"], "ooapi-v5/ and ooapi-v5-mbo/"),
+    ("rio-v4", ["--files", "{tmp}/m.xml"], "rio-v4/"),
+])
+def test_without_the_standards_folder_a_suite_says_how_to_name_it(
+    suite: str, argv: list[str], holding: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the suites validate against the official files, which the package does not bundle
+    monkeypatch.delenv("GATEWAY_STANDARDS_DIR", raising=False)
+    (tmp_path / "m.xml").write_bytes(b"<a/>")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    report_dir = str(tmp_path / "report")
+    assert main(["run", suite, *args, "--report-dir", report_dir]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"gateway-contract: the {suite} suite validates against the official")
+    assert "which gateway-contract does not bundle" in err
+    assert f"pass --option standards_dir=PATH (the folder holding {holding}) or set " \
+           "GATEWAY_STANDARDS_DIR" in err
+    assert not (tmp_path / "report").exists()  # no report of a run that never started

@@ -24,7 +24,7 @@ __all__: list[str] = []
     reference=f"{CLOUDEVENTS_KAFKA}; {ASYNCAPI} defaultContentType",
 )
 def data_json(ctx: EventsContext) -> Iterator[Finding]:
-    for record in ctx.messages:
+    for record in ctx.read():
         content_type = (record.header("content-type") or "").split(";")[0].strip().lower()
         if content_type and content_type != "application/json":
             yield violation("events.data.json", "content-type is not application/json",
@@ -42,15 +42,20 @@ def data_json(ctx: EventsContext) -> Iterator[Finding]:
     reference=f"{ASYNCAPI} #/components/messages/<type>/payload",
 )
 def data_schema(ctx: EventsContext) -> Iterator[Finding]:
-    for record in ctx.messages:
+    validated = False
+    for record in ctx.read():
         message = ctx.contract.messages.get(record.header("ce_type") or "")
         parsed, data = data_of(record)
         if message is None or not parsed:
             continue  # reported by events.type.known and events.data.json
+        validated = True
         for error in message.payload.iter_errors(data):
             pointer = "/" + "/".join(str(p) for p in error.absolute_path)
             yield violation("events.data.schema", error.message, record,
                             pointer=f"data {pointer}", value=error.instance)
+    if not validated:
+        raise NotApplicable("no message has a declared ce_type and JSON data to validate "
+                            "(events.type.known and events.data.json report why)")
 
 
 @suite.check(
@@ -63,7 +68,7 @@ def key_is_subject(ctx: EventsContext) -> Iterator[Finding]:
     if ctx.source == "http":
         raise NotApplicable("the embedded log read over HTTP carries no record keys "
                             "(a Kafka topic or a recording runs this check)")
-    for record in ctx.messages:
+    for record in ctx.read():
         subject = record.header("ce_subject")
         if record.key != subject:
             yield violation("events.key.subject", f"the key is not ce_subject {subject}",
@@ -76,16 +81,21 @@ def key_is_subject(ctx: EventsContext) -> Iterator[Finding]:
     reference=f"{ASYNCAPI} headers ce_subject, ce_tenant",
 )
 def subject_is_entity(ctx: EventsContext) -> Iterator[Finding]:
-    for record in ctx.messages:
+    compared = False
+    for record in ctx.read():
         parsed, data = data_of(record)
         entity = data.get("entity") if parsed and isinstance(data, dict) else None
         if not isinstance(entity, dict):
             continue  # the schema check reports data without an entity
+        compared = True
         for header, field in (("ce_subject", "id"), ("ce_tenant", "tenant")):
             if field in entity and record.header(header) != entity[field]:
                 yield violation("events.subject.entity",
                                 f"{header} differs from data.entity.{field} {entity[field]}",
                                 record, value=record.header(header))
+    if not compared:
+        raise NotApplicable("no message's data holds an entity to compare the subject with "
+                            "(events.data.schema reports it)")
 
 
 @suite.check(
@@ -95,7 +105,7 @@ def subject_is_entity(ctx: EventsContext) -> Iterator[Finding]:
     reference=f"{ASYNCAPI} 'Data' (never personal data beyond ids); AVG/GDPR art. 5(1)(c)",
 )
 def no_personal_data(ctx: EventsContext) -> Iterator[Finding]:
-    for record in ctx.messages:
+    for record in ctx.read():
         parsed, data = data_of(record)
         found = list(scan_value(data, "data")) if parsed else list(
             scan_text(record.value or "", "value"))

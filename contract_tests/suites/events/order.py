@@ -19,13 +19,15 @@ __all__: list[str] = []
 )
 def versions_increase(ctx: EventsContext) -> Iterator[Finding]:
     last: dict[str, tuple[int, str]] = {}
-    for record in ctx.messages:
+    compared = False
+    for record in ctx.read():
         subject, version = record.header("ce_subject"), record.header("ce_entityversion")
         ident = record.header("ce_id") or ""
         if not subject or not version or not version.isdigit():
             continue  # reported by events.attributes.gateway
         number = int(version)
         before = last.get(subject)
+        compared = compared or before is not None
         if before is not None and number <= before[0]:
             if number == before[0] and ident == before[1]:
                 continue  # a duplicate delivery of the same event
@@ -34,6 +36,9 @@ def versions_increase(ctx: EventsContext) -> Iterator[Finding]:
                             record, value=version)
             continue
         last[subject] = (number, ident)
+    if not compared:
+        raise NotApplicable("no entity (ce_subject with a ce_entityversion) occurs twice: "
+                            "no order to judge")
 
 
 @suite.check(
@@ -43,12 +48,14 @@ def versions_increase(ctx: EventsContext) -> Iterator[Finding]:
     reference=f"{ASYNCAPI} #/channels (address {{prefix}}.{{tenant}}.<channel>)",
 )
 def topic_matches_type(ctx: EventsContext) -> Iterator[Finding]:
-    if all(record.topic is None for record in ctx.messages):
+    if all(record.topic is None for record in ctx.read()):
         raise NotApplicable("no message carries a topic (the embedded log has none)")
+    judged = False
     for record in ctx.messages:
         message = ctx.contract.messages.get(record.header("ce_type") or "")
         if record.topic is None or message is None:
             continue  # no topic (embedded log) or an unknown type (events.type.known)
+        judged = True
         parts = record.topic.split(".")
         if len(parts) < 3 or parts[-1] != message.channel:
             yield violation("events.topic.channel", f"a {message.type} event belongs on the "
@@ -58,3 +65,6 @@ def topic_matches_type(ctx: EventsContext) -> Iterator[Finding]:
             yield violation("events.topic.channel", f"topic {record.topic} is not the topic "
                             f"of tenant {record.header('ce_tenant')}", record,
                             value=record.topic)
+    if not judged:
+        raise NotApplicable("no message on a topic has a ce_type the AsyncAPI document "
+                            "declares (events.type.known reports it)")

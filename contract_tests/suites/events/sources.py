@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from contract_tests.checks import NotApplicable
 from contract_tests.http import HttpRecorder
 from contract_tests.suites.events.contract import EventContract, load_contract
 from contract_tests.suites.events.records import RecordedMessage, from_structured, read_jsonl
@@ -37,6 +38,18 @@ class EventsContext:
     source: str
     contract: EventContract
     topic: str | None = None
+
+    def read(self) -> list[RecordedMessage]:
+        """The messages a rule is tested on.
+
+        Raises:
+            NotApplicable: nothing was read (an empty topic or log): no rule about messages
+                was tested, so none may say it passed; ``events.present`` warns.
+        """
+        if not self.messages:
+            raise NotApplicable(f"no message was read from the {self.source} source "
+                                "(events.present warns)")
+        return self.messages
 
 
 def _number(target: Target, name: str, default: float) -> float:

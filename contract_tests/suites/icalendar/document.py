@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from contract_tests.checks import Finding
+from contract_tests.checks import Finding, NotApplicable
 from contract_tests.suites.icalendar.definition import RFC5545, suite, violation
 from contract_tests.suites.icalendar.feeds import IcsContext, content_lines
 
@@ -27,7 +27,7 @@ _TZID_PARAM = re.compile(r';TZID=("[^"]*"|[^;:]*)', re.IGNORECASE)
     reference=f"{RFC5545} §3.4 (iCalendar object), §3.1 (content lines), §3.3 (value types)",
 )
 def parses(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
+    for snapshot in ctx.read():
         if snapshot.calendar is None:
             yield violation("icalendar.document.parses", "the feed does not parse: "
                             f"{snapshot.parse_error}", snapshot, value=snapshot.parse_error)
@@ -45,7 +45,7 @@ def parses(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.1 (Content Lines)",
 )
 def crlf(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
+    for snapshot in ctx.read():
         physical = snapshot.data.split(b"\n")
         bare = [n for n, line in enumerate(physical[:-1], start=1) if not line.endswith(b"\r")]
         if bare:
@@ -62,7 +62,7 @@ def crlf(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.1 (Content Lines)",
 )
 def folded(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
+    for snapshot in ctx.read():
         lines = (line.rstrip(b"\r") for line in snapshot.data.split(b"\n"))
         long = [(n, line) for n, line in enumerate(lines, start=1) if len(line) > _MAX_OCTETS]
         if long:
@@ -80,9 +80,8 @@ def folded(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.7.4 (Version), §3.6 (calendar components: REQUIRED once)",
 )
 def version(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        if snapshot.calendar is None:
-            continue
+    for snapshot in ctx.parsed():
+        assert snapshot.calendar is not None  # noqa: S101 - parsed() holds parsed ones
         values = _all(snapshot.calendar, "VERSION")
         if values != ["2.0"]:
             yield violation("icalendar.calendar.version", "VERSION must be present once with "
@@ -96,9 +95,8 @@ def version(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.7.3 (Product Identifier)",
 )
 def prodid(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        if snapshot.calendar is None:
-            continue
+    for snapshot in ctx.parsed():
+        assert snapshot.calendar is not None  # noqa: S101 - parsed() holds parsed ones
         values = _all(snapshot.calendar, "PRODID")
         if len(values) != 1 or not values[0].strip():
             yield violation("icalendar.calendar.prodid", "PRODID must be present once, not "
@@ -112,19 +110,23 @@ def prodid(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.2.19 (Time Zone Identifier), §3.6.5 (Time Zone Component)",
 )
 def timezones_defined(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        if snapshot.calendar is None:
-            continue
+    used = False
+    for snapshot in ctx.parsed():
+        assert snapshot.calendar is not None  # noqa: S101 - parsed() holds parsed ones
         defined = {str(zone.get("TZID")) for zone in snapshot.calendar.walk("VTIMEZONE")}
         reported: set[str] = set()
         for line in content_lines(snapshot.data):
             for match in _TZID_PARAM.finditer(line.name_and_params):
+                used = True
                 tzid = match.group(1).strip('"')
                 if tzid not in defined and tzid not in reported:
                     reported.add(tzid)
                     yield violation("icalendar.timezone.defined", f"TZID={tzid} is used but "
                                     "the calendar has no VTIMEZONE with that TZID", snapshot,
                                     location=f"{snapshot.name}:{line.number}", value=line.text)
+    if not used:
+        raise NotApplicable("no property of the feed has a TZID parameter (times in UTC or "
+                            "floating): no zone to look up")
 
 
 def _all(calendar: object, name: str) -> list[str]:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from icalendar import Component
 
-from contract_tests.checks import Finding
+from contract_tests.checks import Finding, NotApplicable
 from contract_tests.suites.icalendar.definition import RFC5545, suite, violation
 from contract_tests.suites.icalendar.feeds import IcsContext, Snapshot
 
@@ -66,13 +66,12 @@ def sequence_of(event: Component) -> int | None:
     reference=f"{RFC5545} §3.6.1 (Event Component)",
 )
 def required(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        for where, event in snapshot.events():
-            missing = [name for name in _REQUIRED if not str(event.get(name, "")).strip()]
-            if missing:
-                yield violation("icalendar.event.required", f"the VEVENT lacks "
-                                f"{', '.join(missing)}", snapshot, location=where,
-                                value=str(event.get("SUMMARY", "")))
+    for snapshot, where, event in ctx.events():
+        missing = [name for name in _REQUIRED if not str(event.get(name, "")).strip()]
+        if missing:
+            yield violation("icalendar.event.required", f"the VEVENT lacks "
+                            f"{', '.join(missing)}", snapshot, location=where,
+                            value=str(event.get("SUMMARY", "")))
 
 
 def _order_problem(start: date | datetime, end: date | datetime) -> str | None:
@@ -93,19 +92,22 @@ def _order_problem(start: date | datetime, end: date | datetime) -> str | None:
     reference=f"{RFC5545} §3.6.1 (Event Component), §3.8.2.2 (Date-Time End)",
 )
 def end_after_start(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        for where, event in snapshot.events():
-            if "DTEND" in event and "DURATION" in event:
-                yield violation("icalendar.event.dtend-after-dtstart", "the VEVENT has both "
-                                "DTEND and DURATION", snapshot, location=where)
-                continue
-            start, end = _decoded(event, "DTSTART"), _decoded(event, "DTEND")
-            if start is None or end is None:
-                continue
-            problem = _order_problem(start, end)
-            if problem:
-                yield violation("icalendar.event.dtend-after-dtstart", problem, snapshot,
-                                location=where, value=f"DTSTART {start} DTEND {end}")
+    judged = False
+    for snapshot, where, event in ctx.events():
+        if "DTEND" in event and "DURATION" in event:
+            yield violation("icalendar.event.dtend-after-dtstart", "the VEVENT has both "
+                            "DTEND and DURATION", snapshot, location=where)
+            continue
+        start, end = _decoded(event, "DTSTART"), _decoded(event, "DTEND")
+        if start is None or end is None:
+            continue
+        judged = True
+        problem = _order_problem(start, end)
+        if problem:
+            yield violation("icalendar.event.dtend-after-dtstart", problem, snapshot,
+                            location=where, value=f"DTSTART {start} DTEND {end}")
+    if not judged:
+        raise NotApplicable("no VEVENT has both a readable DTSTART and DTEND to compare")
 
 
 @suite.check(
@@ -114,12 +116,15 @@ def end_after_start(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.8.1.11 (Status)",
 )
 def status(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        for where, event in snapshot.events():
-            value = event.get("STATUS")
-            if value is not None and str(value).upper() not in _STATUSES:
-                yield violation("icalendar.event.status", f"STATUS {value} is not allowed in "
-                                "a VEVENT", snapshot, location=where, value=str(value))
+    stated = False
+    for snapshot, where, event in ctx.events():
+        value = event.get("STATUS")
+        stated = stated or value is not None
+        if value is not None and str(value).upper() not in _STATUSES:
+            yield violation("icalendar.event.status", f"STATUS {value} is not allowed in "
+                            "a VEVENT", snapshot, location=where, value=str(value))
+    if not stated:
+        raise NotApplicable("no VEVENT carries a STATUS (it is optional)")
 
 
 @suite.check(
@@ -129,19 +134,23 @@ def status(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.8.4.7 (Unique Identifier), §3.8.4.4 (Recurrence ID)",
 )
 def unique(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        seen: dict[tuple[str, str], str] = {}
-        for where, event in snapshot.events():
-            key = event_key(event)
-            if not key[0]:
-                continue  # reported by icalendar.event.required
-            if key in seen:
-                yield violation("icalendar.event.unique", f"a second VEVENT with UID {key[0]}"
-                                + (f" and RECURRENCE-ID {key[1]}" if key[1] else
-                                   " and no RECURRENCE-ID") + f" (first: {seen[key]})",
-                                snapshot, location=where, value=key[0])
-            else:
-                seen[key] = where
+    seen: dict[tuple[str, str, str], str] = {}
+    keyed = 0
+    for snapshot, where, event in ctx.events():
+        uid, recurrence = event_key(event)
+        if not uid:
+            continue  # reported by icalendar.event.required
+        keyed += 1
+        key = (snapshot.name, uid, recurrence)  # unique within each snapshot
+        if key in seen:
+            yield violation("icalendar.event.unique", f"a second VEVENT with UID {uid}"
+                            + (f" and RECURRENCE-ID {recurrence}" if recurrence else
+                               " and no RECURRENCE-ID") + f" (first: {seen[key]})",
+                            snapshot, location=where, value=uid)
+        else:
+            seen[key] = where
+    if keyed < 2:
+        raise NotApplicable(f"{keyed} VEVENT with a UID: no two to compare")
 
 
 @suite.check(
@@ -150,13 +159,12 @@ def unique(ctx: IcsContext) -> Iterator[Finding]:
     reference=f"{RFC5545} §3.8.7.4 (Sequence Number)",
 )
 def sequence(ctx: IcsContext) -> Iterator[Finding]:
-    for snapshot in ctx.snapshots:
-        for where, event in snapshot.events():
-            number = sequence_of(event)
-            if number is None or number < 0:
-                yield violation("icalendar.event.sequence", "SEQUENCE is not a non-negative "
-                                "integer", snapshot, location=where,
-                                value=str(event.get("SEQUENCE")))
+    for snapshot, where, event in ctx.events():
+        number = sequence_of(event)
+        if number is None or number < 0:
+            yield violation("icalendar.event.sequence", "SEQUENCE is not a non-negative "
+                            "integer", snapshot, location=where,
+                            value=str(event.get("SEQUENCE")))
 
 
 def sequences(snapshot: Snapshot) -> dict[tuple[str, str], tuple[int, str]]:

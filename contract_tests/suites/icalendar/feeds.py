@@ -21,6 +21,7 @@ from pathlib import Path
 
 from icalendar import Calendar, Component
 
+from contract_tests.checks import NotApplicable
 from contract_tests.http import Exchange, HttpRecorder
 from contract_tests.target import Target, TargetError
 
@@ -79,6 +80,41 @@ class IcsContext:
     @property
     def over_http(self) -> bool:
         return bool(self.fetches)
+
+    def read(self) -> list[Snapshot]:
+        """The snapshots a document rule is tested on.
+
+        Raises:
+            NotApplicable: no fetch answered 200 (``icalendar.http.ok`` reports the answers).
+        """
+        if not self.snapshots:
+            raise NotApplicable("no snapshot of the feed was read: no fetch answered 200 "
+                                "(icalendar.http.ok reports the answers)")
+        return self.snapshots
+
+    def parsed(self) -> list[Snapshot]:
+        """The snapshots that parse, for the rules about their content.
+
+        Raises:
+            NotApplicable: none was read, or none parses (``icalendar.document.parses``).
+        """
+        found = [snapshot for snapshot in self.read() if snapshot.calendar is not None]
+        if not found:
+            raise NotApplicable("no snapshot of the feed parses as iCalendar "
+                                "(icalendar.document.parses reports why)")
+        return found
+
+    def events(self) -> list[tuple[Snapshot, str, Component]]:
+        """(snapshot, where, VEVENT) of every event of every parsed snapshot.
+
+        Raises:
+            NotApplicable: no snapshot parses, or none holds a VEVENT.
+        """
+        found = [(snapshot, where, event) for snapshot in self.parsed()
+                 for where, event in snapshot.events()]
+        if not found:
+            raise NotApplicable("the feed holds no VEVENT")
+        return found
 
     def close(self) -> None:
         if self.recorder is not None:

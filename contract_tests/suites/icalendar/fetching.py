@@ -54,6 +54,7 @@ def answers(ctx: IcsContext) -> Iterator[Finding]:
 )
 def content_type(ctx: IcsContext) -> Iterator[Finding]:
     _over_http(ctx)
+    ctx.read()  # not applicable when no fetch answered 200: no feed was served
     for exchange in ctx.fetches:
         if exchange.status == 200 and exchange.content_type != "text/calendar":
             yield violation("icalendar.http.content-type", "the feed is not served as "
@@ -71,8 +72,11 @@ def content_type(ctx: IcsContext) -> Iterator[Finding]:
 )
 def validators(ctx: IcsContext) -> Iterator[Finding]:
     _over_http(ctx)
-    first = ctx.fetches[0] if ctx.fetches else None
-    if first is not None and first.status == 200 and ctx.conditional is None:
+    first = ctx.fetches[0]
+    if first.status != 200:
+        raise NotApplicable(f"the first fetch answered {first.status}: no feed to revalidate "
+                            "(icalendar.http.ok reports it)")
+    if ctx.conditional is None:
         yield violation("icalendar.http.validators", "the feed has neither ETag nor "
                         "Last-Modified: every poll downloads it whole", None,
                         location=first.url, request=first.request_line)
@@ -118,11 +122,16 @@ def sequence_never_lowered(ctx: IcsContext) -> Iterator[Finding]:
     if len(parsed) < 2:
         raise NotApplicable("only one readable snapshot of the feed: give a folder of "
                             "successive fetches, or the feed's URL, to compare SEQUENCE")
+    compared = False
     for before, after in zip(parsed, parsed[1:], strict=False):
         earlier = sequences(before)
         for key, (number, where) in sequences(after).items():
             old = earlier.get(key)
+            compared = compared or old is not None
             if old is not None and number < old[0]:
                 yield violation("icalendar.fetch.sequence", f"SEQUENCE went from {old[0]} "
                                 f"({before.name}) down to {number} ({after.name})", after,
                                 location=where, value=f"{old[0]} -> {number}")
+    if not compared:
+        raise NotApplicable("no event (UID, RECURRENCE-ID) is in two successive snapshots: "
+                            "no SEQUENCE to compare")

@@ -19,6 +19,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from contract_tests.checks import NotApplicable
 from contract_tests.http import NOT_JSON, Exchange, HttpRecorder
 from contract_tests.target import Target, TargetError
 from gateway.adapters.ooapi.codec import OoapiSchemas, ooapi_schemas
@@ -49,8 +50,11 @@ class Collection:
         return f"{self.path}/{ident}"
 
 
-def standards_for(target: Target) -> Standards:
+def standards_for(target: Target, suite: str = "ooapi-v5") -> Standards:
     """The folder of official files: ``standards_dir`` option, else the gateway's settings.
+
+    The package does not bundle the official files (they are published by their owners);
+    the supplier names where they are.
 
     Raises:
         TargetError: neither names an existing folder.
@@ -65,7 +69,9 @@ def standards_for(target: Target) -> Standards:
             configured = None
         named = str(configured) if configured else None
     if not named or not Path(named).is_dir():
-        raise TargetError("the ooapi-v5 suite validates against the official ooapi.json: "
+        where = f"{named} is not a folder" if named else "no standards folder was named"
+        raise TargetError(f"the {suite} suite validates against the official ooapi.json and "
+                          f"mbo profile, which gateway-contract does not bundle ({where}): "
                           "pass --option standards_dir=PATH (the folder holding ooapi-v5/ "
                           "and ooapi-v5-mbo/) or set GATEWAY_STANDARDS_DIR")
     return Standards(Path(named))
@@ -151,6 +157,18 @@ class OoapiContext:
                     found.append(described)
             self._collections = found
         return self._collections
+
+    def offered(self) -> list[Collection]:
+        """The offered lists, for a rule about lists.
+
+        Raises:
+            NotApplicable: no list answered: the rule has nothing to look at (the check
+                ``ooapi-v5.schema.collections`` fails for it).
+        """
+        if not self.collections:
+            raise NotApplicable("no OOAPI list answered (ooapi-v5.schema.collections "
+                                "reports it)")
+        return self.collections
 
     def collection(self, path: str) -> Collection | None:
         """The offered list at ``path``, or None."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from contract_tests.checks import Finding
+from contract_tests.checks import Finding, NotApplicable
 from contract_tests.http import Exchange
 from contract_tests.suites.ooapi_v5.base import SPEC, suite
 from contract_tests.suites.ooapi_v5.context import OoapiContext
@@ -25,6 +25,12 @@ _PERIOD_ORDER = (
     ("startDate", "endDate", "the period ends before it starts"),
     ("validFrom", "validTo", "validTo lies before validFrom"),
 )
+
+
+def _dated(document: dict[str, Any], pairs: tuple[tuple[str, str, str], ...]) -> bool:
+    """Whether the document holds both dates of at least one pair (something to compare)."""
+    return any(date_of(document, earlier) is not None and date_of(document, later) is not None
+               for earlier, later, _ in pairs)
 
 
 def _order(report: Reporter, exchange: Exchange, document: dict[str, Any], pointer: str,
@@ -48,9 +54,13 @@ _OFFERINGS = "ooapi-v5.dates.offerings"
                        "flexibleEntryPeriodStart/End)")
 def offering_dates(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_OFFERINGS)
+    compared = False
     for origin, index, offering in ctx.sample_offerings():
+        compared = compared or _dated(offering, _OFFERING_ORDER)
         yield from _order(report, origin, offering, f"/items/{index}", _OFFERING_ORDER,
                           f"offering {ident(offering, 'offeringId')}")
+    if not compared:
+        raise NotApplicable("no sampled offering holds a pair of dates to compare")
 
 
 _PERIODS = "ooapi-v5.dates.periods"
@@ -63,10 +73,15 @@ _PERIODS = "ooapi-v5.dates.periods"
                        "EducationSpecification, Group")
 def periods(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_PERIODS)
-    for collection in ctx.collections:
+    compared = False
+    for collection in ctx.offered():
         if collection.path == "/offerings":
             continue
         exchange = ctx.first_page(collection)
         for index, item in enumerate(ctx.items(exchange)):
+            compared = compared or _dated(item, _PERIOD_ORDER)
             yield from _order(report, exchange, item, f"/items/{index}", _PERIOD_ORDER,
                               f"{collection.id_key} {ident(item, collection.id_key)}")
+    if not compared:
+        raise NotApplicable("no item of the first pages holds startDate and endDate or "
+                            "validFrom and validTo to compare")

@@ -47,11 +47,12 @@ _NOT_FOUND = "ooapi-v5.errors.not-found"
              reference=f"{_PROBLEM} (ErrorNotFound)")
 def not_found(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_NOT_FOUND)
-    paths = [c.path for c in ctx.collections if c.item_path is not None and _serves_items(ctx, c)]
+    offered = ctx.offered()
+    paths = [c.path for c in offered if c.item_path is not None and _serves_items(ctx, c)]
     if "/offerings" not in paths and any(True for _ in ctx.sample_offerings()):
         paths.append("/offerings")
-    if not paths and ctx.collections:  # no item path answers: ask the first list's anyway
-        paths.append(ctx.collections[0].path)
+    if not paths:  # no item path answers: ask the first list's anyway
+        paths.append(offered[0].path)
     for path in paths:
         exchange = ctx.http.get(f"{path}/{uuid.uuid4()}")
         yield from problem_findings(report, ctx, exchange, 404)
@@ -72,7 +73,7 @@ _BAD_REQUEST = "ooapi-v5.errors.bad-request"
              reference=f"{SPEC} #/components/parameters/pageSize, {_PROBLEM} (ErrorBadRequest)")
 def bad_request(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_BAD_REQUEST)
-    for collection in ctx.collections[:3]:
+    for collection in ctx.offered()[:3]:
         exchange = ctx.http.get(collection.path, {"pageSize": 7})
         yield from problem_findings(report, ctx, exchange, 400)
 
@@ -88,8 +89,7 @@ def _needs_credentials_and_a_list(ctx: OoapiContext) -> None:
     """
     if ctx.http.authorization is None:
         raise NotApplicable("no credentials were given: an open endpoint has no 401 to test")
-    if not ctx.collections:
-        raise NotApplicable("no OOAPI list answered (ooapi-v5.schema.collections reports it)")
+    ctx.offered()
 
 
 @suite.check(_ANONYMOUS, title="A request without a token answers 401",

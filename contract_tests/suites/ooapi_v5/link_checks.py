@@ -22,10 +22,12 @@ _STABLE = "ooapi-v5.ids.stable"
              reference=f"{SPEC} (each schema's <name>Id: 'Unique id of this ...')")
 def stable_ids(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_STABLE)
-    for collection in ctx.collections:
+    compared = False
+    for collection in ctx.offered():
         first = ctx.first_page(collection)
-        if first.status != 200:
-            continue
+        if first.status != 200 or not ctx.items(first):
+            continue  # an empty or failing page has no id to compare
+        compared = True
         again = ctx.http.request("GET", first.url)  # not from the cache
         before = [ident(i, collection.id_key) for i in ctx.items(first)]
         after = [ident(i, collection.id_key) for i in ctx.items(again)]
@@ -33,6 +35,8 @@ def stable_ids(ctx: OoapiContext) -> Iterable[Finding]:
             changed = [b for b in before if b not in set(after)]
             yield report(f"the same page answered other {collection.id_key}s the second time",
                          again, pointer="/items", value=changed[:5] or after[:5])
+    if not compared:
+        raise NotApplicable("no offered list answered a first page holding items")
 
 
 #: reference field -> (list whose item path must answer it, its id key), for offerings.
@@ -53,15 +57,16 @@ _CATALOGUE_LINKS = {
 
 def _resolves(ctx: OoapiContext, report: Reporter, document: dict[str, Any], where: str,
               links: dict[str, tuple[str, str]], origin: Exchange, prefix: str, *,
-              required: tuple[str, ...] = ()) -> Iterator[Finding]:
+              required: tuple[str, ...] = (), followed: list[str]) -> Iterator[Finding]:
     """Findings for each reference of ``document`` (at ``prefix`` in ``origin``) that does
-    not resolve."""
+    not resolve; each reference followed is appended to ``followed``."""
     for field, (path, id_key) in links.items():
         target = reference_id(document, field, id_key)
         if target is None:
             continue
         if field not in required and ctx.collection(path) is None and path != "/components":
             continue  # the supplier does not serve that kind of resource
+        followed.append(f"{path}/{target}")
         exchange = ctx.http.get(f"{path}/{target}")
         if exchange.status != 200 and not _listed(ctx, path, id_key, target):
             yield report(f"{where} refers to {field} {target}, but GET {path}/{target} "
@@ -88,10 +93,15 @@ _OFFERING = "ooapi-v5.links.offering-references"
                        "CourseOffering (course), Offering (academicSession, organization)")
 def offering_references(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_OFFERING)
+    followed: list[str] = []
     for origin, index, offering in ctx.sample_offerings():
         where = f"offering {ident(offering, 'offeringId')}"
         yield from _resolves(ctx, report, offering, where, _OFFERING_LINKS, origin,
-                             f"/items/{index}", required=("program", "course"))
+                             f"/items/{index}", required=("program", "course"),
+                             followed=followed)
+    if not followed:
+        raise NotApplicable("no sampled offering refers to a program, course, component, "
+                            "academic session or organization the endpoint serves")
 
 
 _PARENT = "ooapi-v5.links.offerings-of-parent"
@@ -103,6 +113,7 @@ _PARENT = "ooapi-v5.links.offerings-of-parent"
              reference=f"{SPEC} #/paths/~1programs~1{{programId}}~1offerings")
 def offerings_of_parent(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_PARENT)
+    asked = False
     for parent, field, id_key in (("/programs", "program", "programId"),
                                   ("/courses", "course", "courseId")):
         owner = ctx.collection(parent)
@@ -110,6 +121,7 @@ def offerings_of_parent(ctx: OoapiContext) -> Iterable[Finding]:
             continue
         for item in ctx.sample(owner)[:3]:
             key = ident(item, id_key)
+            asked = True
             exchange = ctx.page(f"{parent}/{key}/offerings", 1, 10)
             if exchange.status != 200:
                 yield report(f"GET {parent}/{key}/offerings answers {exchange.status}",
@@ -120,6 +132,9 @@ def offerings_of_parent(ctx: OoapiContext) -> Iterable[Finding]:
                 if named is not None and named != key:
                     yield report(f"an offering of {field} {key} names {field} {named}",
                                  exchange, pointer=f"/items/{index}/{field}", value=named)
+    if not asked:
+        raise NotApplicable("the endpoint lists no program or course whose offerings could "
+                            "be asked for")
 
 
 _CATALOGUE = "ooapi-v5.links.catalogue-references"
@@ -131,6 +146,7 @@ _CATALOGUE = "ooapi-v5.links.catalogue-references"
              reference=f"{SPEC} #/components/schemas/Program, #/components/schemas/Course")
 def catalogue_references(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_CATALOGUE)
+    followed: list[str] = []
     for path in ("/programs", "/courses"):
         collection = ctx.collection(path)
         if collection is None:
@@ -139,7 +155,10 @@ def catalogue_references(ctx: OoapiContext) -> Iterable[Finding]:
         for index, item in enumerate(ctx.sample(collection)):
             where = f"{collection.id_key} {ident(item, collection.id_key)}"
             yield from _resolves(ctx, report, item, where, _CATALOGUE_LINKS, origin,
-                                 f"/items/{index}")
+                                 f"/items/{index}", followed=followed)
+    if not followed:
+        raise NotApplicable("no sampled program or course refers to an education "
+                            "specification, organization or parent program the endpoint serves")
 
 
 _ASSOCIATION = "ooapi-v5.links.association-offering"
@@ -160,6 +179,7 @@ def association_offering(ctx: OoapiContext) -> Iterable[Finding]:
     if not sources:
         raise NotApplicable("the endpoint offers no persons or offerings whose associations "
                             "could be followed")
+    followed = False
     for path in sources:
         exchange = ctx.page(path, 1, 10)
         if exchange.status != 200:
@@ -168,9 +188,13 @@ def association_offering(ctx: OoapiContext) -> Iterable[Finding]:
             target = reference_id(association, "offering", "offeringId")
             if target is None:
                 continue
+            followed = True
             found = ctx.http.get(f"/offerings/{target}")
             if found.status != 200:
                 yield report(f"association {ident(association, 'associationId')} names "
                              f"offering {target}, but it answers {found.status}", found,
                              source=exchange, pointer=f"/items/{index}/offering",
                              value=target)
+    if not followed:
+        raise NotApplicable("no association of the sampled persons or offerings names an "
+                            "offering to follow")

@@ -40,8 +40,16 @@ def _key(item: dict[str, Any], field: str, collection: Collection) -> Any:
 
 def _sort_findings(ctx: OoapiContext, report: Reporter, fields: Iterable[str]
                    ) -> Iterator[Finding]:
-    for collection in ctx.collections:
-        for field in fields:
+    """Findings of every sort the lists offer on ``fields``.
+
+    Raises:
+        NotApplicable: no offered list has one of ``fields`` in its sort enum, or no sorted
+            page held two items with the key to compare.
+    """
+    wanted = tuple(fields)
+    compared = False
+    for collection in ctx.offered():
+        for field in wanted:
             if field == "id":
                 field = collection.id_key
             if field not in collection.sorts:
@@ -55,6 +63,7 @@ def _sort_findings(ctx: OoapiContext, report: Reporter, fields: Iterable[str]
                     continue
                 keys = [_key(i, field, collection) for i in ctx.items(exchange)]
                 present = [(n, k) for n, k in enumerate(keys) if k is not None]
+                compared = compared or len(present) >= 2
                 descending = sort.startswith("-")
                 for (_, a), (n, b) in zip(present, present[1:], strict=False):
                     if (b > a) if descending else (b < a):
@@ -62,6 +71,9 @@ def _sort_findings(ctx: OoapiContext, report: Reporter, fields: Iterable[str]
                                      f"{'smaller' if descending else 'larger'} {field}",
                                      exchange, pointer=f"/items/{n}/{field}", value=b)
                         break
+    if not compared:
+        raise NotApplicable(f"no offered list sorts by {' or '.join(wanted[:3])}"
+                            f"{' ...' if len(wanted) > 3 else ''} with two items to compare")
 
 
 _SORT = "ooapi-v5.sort.ids-and-dates"
@@ -95,7 +107,7 @@ _SEARCH = "ooapi-v5.filters.q"
 def search(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_SEARCH)
     tested = False
-    for collection in ctx.collections:
+    for collection in ctx.offered():
         if "q" not in collection.params or collection.path == "/persons":
             continue
         probe = next((i for i in ctx.sample(collection) if len(text_of(i, "name")) >= 4), None)
@@ -133,7 +145,7 @@ _LANGUAGE = "ooapi-v5.filters.teaching-language"
 def teaching_language(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_LANGUAGE)
     tested = False
-    for collection in ctx.collections:
+    for collection in ctx.offered():
         if "teachingLanguage" not in collection.params:
             continue
         languages = {i.get("teachingLanguage") for i in ctx.sample(collection)}

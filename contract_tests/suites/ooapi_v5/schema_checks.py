@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from contract_tests.checks import Finding, Severity
+from contract_tests.checks import Finding, NotApplicable, Severity
 from contract_tests.http import NOT_JSON, Exchange
 from contract_tests.suites.ooapi_v5.base import SPEC, suite
 from contract_tests.suites.ooapi_v5.context import OoapiContext
@@ -92,7 +92,8 @@ _ITEMS = "ooapi-v5.schema.items"
              reference=f"{SPEC} #/paths (the single-item operations)")
 def items(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_ITEMS)
-    for collection in ctx.collections:
+    fetched = False
+    for collection in ctx.offered():
         if collection.item_path is None:
             continue
         replies = []
@@ -100,6 +101,7 @@ def items(ctx: OoapiContext) -> Iterable[Finding]:
             key = ident(item, collection.id_key)
             if key is not None:  # (the list's schema check reports a missing id)
                 replies.append((key, ctx.http.get(collection.item_url(key))))
+        fetched = fetched or bool(replies)
         if replies and all(exchange.status == 404 for _, exchange in replies):
             # OOAPI endpoints are optional: a list whose item path answers 404 for every
             # listed id most likely does not offer that path. Clients that follow the ids
@@ -115,6 +117,9 @@ def items(ctx: OoapiContext) -> Iterable[Finding]:
                 yield report(f"the item answered for {collection.id_key} {key} carries "
                              "another id", exchange, pointer=f"/{collection.id_key}",
                              value=ident(body, collection.id_key))
+    if not fetched:
+        raise NotApplicable("no offered list with an item path listed an item with an id "
+                            "to fetch")
 
 
 _NESTED = "ooapi-v5.schema.nested-lists"
@@ -135,6 +140,8 @@ _NESTED_LISTS = (
                        "~1persons~1{personId}~1associations, ...")
 def nested_lists(ctx: OoapiContext) -> Iterable[Finding]:
     report = Reporter(_NESTED)
+    judged = False
+    ctx.offered()
     for template, parent, id_key in _NESTED_LISTS:
         owner = ctx.collection(parent)
         if owner is None or template not in ctx.document["paths"]:
@@ -143,4 +150,8 @@ def nested_lists(ctx: OoapiContext) -> Iterable[Finding]:
         replies = [ctx.page(template.replace("{" + id_key + "}", k), 1, 10) for k in keys]
         for exchange in replies:
             if exchange.status != 404:  # 404: not offered (for this item)
+                judged = True
                 yield from schema_findings(report, ctx, template, exchange)
+    if not judged:
+        raise NotApplicable("no sampled program, course, person or offering has a list under "
+                            "it that answered (404 is taken as not offered)")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from contract_tests.checks import Finding
+from contract_tests.checks import Finding, NotApplicable
 from contract_tests.http import Exchange
 from contract_tests.suites.ooapi_v5.support import Reporter, ident
 from contract_tests.suites.ooapi_v5_mbo.base import PROFILE, suite
@@ -73,12 +73,17 @@ _CREBO_CHECK = "ooapi-v5-mbo.sis.crebo"
 def crebo(ctx: MboContext) -> Iterable[Finding]:
     ctx.require_role("sis")
     report = Reporter(_CREBO_CHECK)
+    read = False
     for path, (id_key, type_key) in _QUALIFIED.items():
         exchange = ctx.page(path)
         for n, item in enumerate(ctx.items(exchange)):
+            read = True
             qualified = item.get(type_key, "program") == "program"
             yield from crebo_findings(report, exchange, item, f"/items/{n}",
                                       f"{id_key} {ident(item, id_key)}", qualified)
+    if not read:
+        raise NotApplicable("neither /programs nor /education-specifications answered a "
+                            "page holding items: no programme to read a crebo code from")
 
 
 _STATES = "ooapi-v5-mbo.sis.association-states"
@@ -92,6 +97,9 @@ def association_states(ctx: MboContext) -> Iterable[Finding]:
     ctx.require_role("sis")
     report = Reporter(_STATES)
     seen = associations(ctx)
+    if not seen:
+        raise NotApplicable("no association was read: the sampled persons list none "
+                            "(ooapi-v5-mbo.sis.persons reports a missing person)")
     for page, n, item in seen:
         state = item.get("state")
         if state not in STATES:

@@ -84,7 +84,7 @@ def build_context(target: Target) -> MboContext:
     role = (target.option("role") or "sis").strip().lower()
     if role not in ROLES:
         raise TargetError(f"--option role= takes {' or '.join(ROLES)}, not {role!r}")
-    standards = standards_for(target)
+    standards = standards_for(target, "ooapi-v5-mbo")
     try:
         profile = mbo_profile(standards)
     except (GatewayError, OSError, ValueError) as exc:

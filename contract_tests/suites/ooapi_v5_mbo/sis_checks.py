@@ -55,6 +55,9 @@ _ASSOCIATIONS = "ooapi-v5-mbo.sis.associations"
 def association_documents(ctx: MboContext) -> Iterable[Finding]:
     ctx.require_role("sis")
     report = Reporter(_ASSOCIATIONS)
+    if not association_pages(ctx):
+        raise NotApplicable("no person was sampled, so no associations could be read "
+                            "(ooapi-v5-mbo.sis.persons reports it)")
     for _, page in association_pages(ctx):
         yield from profile_findings(report, ctx, "/persons/{personId}/associations", page)
     yield from _items_read(report, ctx, "/associations/{associationId}", [

@@ -14,25 +14,43 @@ Options (``--option key=value``):
 - ``value_lists``: an override file of DUO's waardenlijsten (same shape as the gateway's).
 
 Every document is parsed by :func:`gateway.adapters.rio.xml.parse_xml`: a DTD, an entity,
-an oversized or too deep document is refused and never parsed further.
+an oversized or too deep document is refused and never parsed further. What counts as a RIO
+message is read from the official XSDs (``standards_dir``): a message element
+(``..._request`` or ``..._response``) of the Beheren or Raadplegen target namespace. A check
+with no such message to look at is skipped as not applicable ("no readable RIO message"),
+never passed: a refused bomb leaves nothing for DUO's XSD to judge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
+from contract_tests.checks import NotApplicable
 from contract_tests.target import Target, TargetError
 from gateway.adapters.rio.codec import SOAP11_NS
 from gateway.adapters.rio.values import ValueLists, load_value_lists
-from gateway.adapters.rio.xml import MalformedXmlError, UnsafeXmlError, line_of, parse_xml
+from gateway.adapters.rio.xml import (
+    MalformedXmlError,
+    UnsafeXmlError,
+    line_of,
+    load_schema,
+    parse_xml,
+)
 from gateway.adapters.standards import Standards, standards_from_env
 from gateway.errors import ConfigurationError
 
-__all__ = ["RioContext", "RioDocument", "children", "local", "make_context", "read_documents"]
+__all__ = ["NO_MESSAGE", "MessageElements", "RioContext", "RioDocument", "children", "local",
+           "make_context", "message_elements", "read_documents"]
+
+#: The reason a check is skipped when no file holds a RIO message it could look at.
+NO_MESSAGE = "no readable RIO message"
+
+#: Target namespace of each official RIO XSD -> the local names of its message elements.
+MessageElements = Mapping[str, frozenset[str]]
 
 
 @dataclass
@@ -40,8 +58,9 @@ class RioDocument:
     """One file: its bytes, the parsed root, and the RIO message inside (if any).
 
     ``refused`` holds why the XML was refused as hostile, ``malformed`` why it did not
-    parse; ``envelope`` is the SOAP envelope when the file holds one, ``payload`` the RIO
-    message (the root itself for a bare message).
+    parse, ``not_message`` why the parsed document holds no RIO message; ``envelope`` is
+    the SOAP envelope when the file holds one, ``payload`` the RIO message (the root itself
+    for a bare message), set only when it is a message element of an official RIO XSD.
     """
 
     name: str
@@ -49,6 +68,7 @@ class RioDocument:
     root: etree._Element | None = None
     refused: str | None = None
     malformed: str | None = None
+    not_message: str | None = None
     envelope: etree._Element | None = None
     payload: etree._Element | None = None
 
@@ -71,11 +91,25 @@ class RioContext:
     previous: list[RioDocument] = field(default_factory=list)
     removed_cohorts: frozenset[str] = frozenset()
 
-    def messages(self) -> Iterator[tuple[RioDocument, etree._Element]]:
-        """Each document that holds a RIO message, with that message."""
-        for document in self.documents:
-            if document.payload is not None:
-                yield document, document.payload
+    def messages(self) -> list[tuple[RioDocument, etree._Element]]:
+        """Each document that holds a RIO message, with that message.
+
+        Raises:
+            NotApplicable: no file holds a readable RIO message (the check has nothing to
+                look at; ``rio-v4.xml.*`` report why).
+        """
+        found = [(d, d.payload) for d in self.documents if d.payload is not None]
+        if not found:
+            raise NotApplicable(f"{NO_MESSAGE}: {self.unreadable()}")
+        return found
+
+    def unreadable(self) -> str:
+        """Why the files hold no RIO message, counted (``2 refused as unsafe XML, ...``)."""
+        counts = {"refused as unsafe XML": sum(d.refused is not None for d in self.documents),
+                  "not well-formed": sum(d.malformed is not None for d in self.documents),
+                  "not a RIO message": sum(d.not_message is not None for d in self.documents)}
+        said = [f"{n} {what}" for what, n in counts.items() if n]
+        return f"of {len(self.documents)} file(s), " + ", ".join(said or ["none readable"])
 
 
 def local(element: etree._Element) -> str:
@@ -87,7 +121,36 @@ def children(element: etree._Element, name: str | None = None) -> list[etree._El
     return [c for c in element if isinstance(c.tag, str) and (name is None or local(c) == name)]
 
 
-def _read_one(name: str, data: bytes) -> RioDocument:
+def message_elements(standards: Standards) -> dict[str, frozenset[str]]:
+    """The message elements of the official Beheren and Raadplegen XSDs, by namespace.
+
+    A RIO message is a global ``..._request`` or ``..._response`` element (the XSDs'
+    "berichtelementen", the parts the WSDLs bind); the other global elements are the
+    parts messages are made of, not messages.
+
+    Raises:
+        ConfigurationError: an XSD is missing or unusable.
+    """
+    found: dict[str, frozenset[str]] = {}
+    for path in (standards.rio_beheren_xsd, standards.rio_raadplegen_xsd):
+        schema = load_schema(path)
+        found[schema.target_namespace] = frozenset(
+            name for name in schema.elements if name.endswith(("_request", "_response")))
+    return found
+
+
+def _message_problem(element: etree._Element, messages: MessageElements) -> str | None:
+    """Why ``element`` is not a RIO message (None when it is one)."""
+    namespace, name = etree.QName(element).namespace, local(element)
+    if namespace not in messages:
+        return (f"<{name}> in namespace {namespace or '(none)'!r} is not a RIO message: "
+                f"a RIO V4 message is in {' or '.join(sorted(messages))}")
+    if name not in messages[namespace]:
+        return f"<{name}> is not a message element (..._request/_response) of {namespace}"
+    return None
+
+
+def _read_one(name: str, data: bytes, messages: MessageElements) -> RioDocument:
     document = RioDocument(name, data)
     try:
         root = parse_xml(data)
@@ -102,13 +165,19 @@ def _read_one(name: str, data: bytes) -> RioDocument:
         document.envelope = root
         bodies = children(root, "Body")
         elements = children(bodies[0]) if bodies else []
-        document.payload = elements[0] if len(elements) == 1 else None
+        if len(elements) != 1:
+            document.not_message = "the SOAP Body does not hold exactly one element"
+            return document
+        payload = elements[0]
     else:
-        document.payload = root
+        payload = root
+    document.not_message = _message_problem(payload, messages)
+    if document.not_message is None:
+        document.payload = payload
     return document
 
 
-def read_documents(path: Path) -> list[RioDocument]:
+def read_documents(path: Path, messages: MessageElements) -> list[RioDocument]:
     """The ``.xml`` files at ``path`` (one file, or a folder read recursively), by name.
 
     Raises:
@@ -122,7 +191,7 @@ def read_documents(path: Path) -> list[RioDocument]:
     if not files:
         raise TargetError(f"{path} holds no .xml file")
     try:
-        return [_read_one(name, file.read_bytes()) for name, file in files]
+        return [_read_one(name, file.read_bytes(), messages) for name, file in files]
     except OSError as exc:
         raise TargetError(f"cannot read {path}: {exc}") from exc
 
@@ -133,19 +202,22 @@ def make_context(target: Target) -> RioContext:
     Raises:
         TargetError: no files, no standards folder, or an unusable value-list override.
     """
-    documents = read_documents(target.require_files())
-    previous_option = target.option("previous")
-    previous = read_documents(Path(previous_option)) if previous_option else []
+    files = target.require_files()
     standards_dir = target.option("standards_dir")
     try:
         standards = (Standards(Path(standards_dir)) if standards_dir
                      else standards_from_env())
-        standards.rio_beheren_xsd  # noqa: B018 - fail now, not in every check
-        standards.rio_raadplegen_xsd  # noqa: B018
+        messages = message_elements(standards)  # reads both XSDs: fail now, not per check
         override = target.option("value_lists")
         values = load_value_lists(Path(override) if override else None)
     except ConfigurationError as exc:
-        raise TargetError(f"{exc.message} (set --option standards_dir=DIR)") from exc
+        raise TargetError(f"the rio-v4 suite validates against the official RIO V4 XSDs of DUO, "
+                          f"which gateway-contract does not bundle ({exc.message}): pass "
+                          "--option standards_dir=PATH (the folder holding rio-v4/) or set "
+                          "GATEWAY_STANDARDS_DIR") from exc
+    documents = read_documents(files, messages)
+    previous_option = target.option("previous")
+    previous = read_documents(Path(previous_option), messages) if previous_option else []
     removed = target.option("removed_cohorts") or ""
     return RioContext(
         documents=documents, standards=standards, values=values, previous=previous,

@@ -4,7 +4,9 @@ The XSD types every date as ``xs:date`` and every code list as a free
 ``WaardenlijstType``: an offering ending before it begins, a cohort whose application
 window opens after it starts, or a ``cohortstatus`` of ``"X"`` all pass the schema and are
 rejected by RIO (or worse, accepted and shown to students). These checks find them in
-the files, before RIO does.
+the files, before RIO does. A check that finds nothing of what its rule is about (no
+offering in a run of ``verwijderen`` messages, no cohort, no coded value) is skipped as
+not applicable, not passed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date
 
 from lxml import etree
 
-from contract_tests.checks import Finding, Severity
+from contract_tests.checks import Finding, NotApplicable, Severity
 from contract_tests.suites.rio_v4.definition import XSD, suite, violation
 from contract_tests.suites.rio_v4.documents import RioContext, RioDocument, children, local
 
@@ -35,6 +37,33 @@ def offerings_in(payload: etree._Element) -> Iterator[etree._Element]:
 
 def cohorts_of(offering: etree._Element) -> list[etree._Element]:
     return [c for c in children(offering) if local(c).endswith("OpleidingCohort")]
+
+
+def _offerings(ctx: RioContext) -> list[tuple[RioDocument, etree._Element]]:
+    """Every offering of every message, with its file.
+
+    Raises:
+        NotApplicable: no readable RIO message, or none holds an aangeboden opleiding.
+    """
+    found = [(document, offering) for document, payload in ctx.messages()
+             for offering in offerings_in(payload)]
+    if not found:
+        raise NotApplicable("no aangeboden opleiding in the RIO messages (only other "
+                            "operations, such as verwijderen or opvragen requests)")
+    return found
+
+
+def _cohorts(ctx: RioContext) -> list[tuple[RioDocument, etree._Element, etree._Element]]:
+    """(file, offering, cohort) for every cohort of every offering.
+
+    Raises:
+        NotApplicable: no offering in the messages holds a cohort.
+    """
+    found = [(document, offering, cohort) for document, offering in _offerings(ctx)
+             for cohort in cohorts_of(offering)]
+    if not found:
+        raise NotApplicable("no offering in the RIO messages holds a cohort")
+    return found
 
 
 def _date(parent: etree._Element | None, name: str) -> tuple[date | None, etree._Element | None]:
@@ -83,26 +112,25 @@ def _order(document: RioDocument, parent: etree._Element, what: str, begin: str,
     reference=f"{_RULES}; simulated RIO foutmelding RIO-AO-002",
 )
 def dates_in_order(ctx: RioContext) -> Iterator[Finding]:
-    for document, payload in ctx.messages():
-        for offering in offerings_in(payload):
-            yield from _order(document, offering, "offering", "begindatum", "einddatum")
-            for period in children(offering):
-                if local(period).endswith("OpleidingPeriode"):
-                    yield from _order(document, period, "period", "begindatum", "einddatum")
-            for cohort in cohorts_of(offering):
-                what = f"cohort {_code(cohort)}"
-                yield from _order(document, cohort, what, "beginAanmeldperiode",
-                                  "eindeAanmeldperiode")
-                flexible = _first(cohort, "flexibeleInstroom")
-                if flexible is not None:
-                    yield from _order(document, flexible, what, "beginInstroomperiode",
-                                      "eindeInstroomperiode")
-                start, _ = _cohort_start(cohort)
-                end, element = _date(cohort, "einddatum")
-                if start is not None and end is not None and end < start:
-                    yield violation("rio-v4.dates.order",
-                                    f"{what}: einddatum {end} is before the start {start}",
-                                    document, element, end.isoformat())
+    for document, offering in _offerings(ctx):
+        yield from _order(document, offering, "offering", "begindatum", "einddatum")
+        for period in children(offering):
+            if local(period).endswith("OpleidingPeriode"):
+                yield from _order(document, period, "period", "begindatum", "einddatum")
+        for cohort in cohorts_of(offering):
+            what = f"cohort {_code(cohort)}"
+            yield from _order(document, cohort, what, "beginAanmeldperiode",
+                              "eindeAanmeldperiode")
+            flexible = _first(cohort, "flexibeleInstroom")
+            if flexible is not None:
+                yield from _order(document, flexible, what, "beginInstroomperiode",
+                                  "eindeInstroomperiode")
+            start, _ = _cohort_start(cohort)
+            end, element = _date(cohort, "einddatum")
+            if start is not None and end is not None and end < start:
+                yield violation("rio-v4.dates.order",
+                                f"{what}: einddatum {end} is before the start {start}",
+                                document, element, end.isoformat())
 
 
 @suite.check(
@@ -112,16 +140,19 @@ def dates_in_order(ctx: RioContext) -> Iterator[Finding]:
     reference=f"{_RULES}; simulated RIO foutmelding RIO-AO-003",
 )
 def application_window(ctx: RioContext) -> Iterator[Finding]:
-    for document, payload in ctx.messages():
-        for offering in offerings_in(payload):
-            for cohort in cohorts_of(offering):
-                opens, element = _date(cohort, "beginAanmeldperiode")
-                start, _ = _cohort_start(cohort)
-                if opens is not None and start is not None and opens > start:
-                    yield violation(
-                        "rio-v4.cohort.application-window",
-                        f"cohort {_code(cohort)}: the application window opens {opens}, "
-                        f"after the cohort starts {start}", document, element, opens.isoformat())
+    compared = False
+    for document, _, cohort in _cohorts(ctx):
+        opens, element = _date(cohort, "beginAanmeldperiode")
+        start, _ = _cohort_start(cohort)
+        compared = compared or (opens is not None and start is not None)
+        if opens is not None and start is not None and opens > start:
+            yield violation(
+                "rio-v4.cohort.application-window",
+                f"cohort {_code(cohort)}: the application window opens {opens}, "
+                f"after the cohort starts {start}", document, element, opens.isoformat())
+    if not compared:
+        raise NotApplicable("no cohort carries both a beginAanmeldperiode and a start "
+                            "(instroommoment or beginInstroomperiode) to compare")
 
 
 @suite.check(
@@ -130,6 +161,7 @@ def application_window(ctx: RioContext) -> Iterator[Finding]:
     reference=f"{_RULES}; simulated RIO foutmelding RIO-AO-004",
 )
 def unique_cohort_codes(ctx: RioContext) -> Iterator[Finding]:
+    _cohorts(ctx)  # not applicable without any cohort
     for document, payload in ctx.messages():
         for offering in offerings_in(payload):
             seen: set[str] = set()
@@ -161,16 +193,21 @@ def _coded(payload: etree._Element) -> Iterator[tuple[str, etree._Element]]:
 
 
 def _value_findings(ctx: RioContext, *, verified: bool, check_id: str) -> Iterator[Finding]:
+    coded = 0
     for document, payload in ctx.messages():
         for list_name, element in _coded(payload):
             known = ctx.values.lists.get(list_name)
             if known is None or known.verified is not verified:
                 continue
+            coded += 1
             code = (element.text or "").strip()
             if code not in known.values:
                 allowed = ", ".join(sorted(known.values))
                 yield violation(check_id, f"{code!r} is not on DUO's value list {list_name} "
                                 f"(allowed: {allowed})", document, element, code)
+    if not coded:
+        which = "confirmed" if verified else "unconfirmed"
+        raise NotApplicable(f"the RIO messages hold no code of a {which} value list")
 
 
 @suite.check(

@@ -1,7 +1,8 @@
 """Checks of the form of each file: safe XML, DUO's XSD, and the Edukoppeling envelope.
 
-The envelope checks apply only to files holding a SOAP envelope: a bare message (a dry
-run's output) has no addressing to check.
+The envelope checks apply only to files holding a SOAP envelope around a RIO message: a
+bare message (a dry run's output) has no addressing to check, and the checks are skipped as
+not applicable then, as every check is that finds no readable RIO message at all.
 """
 
 from __future__ import annotations
@@ -11,9 +12,15 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from contract_tests.checks import Finding
+from contract_tests.checks import Finding, NotApplicable
 from contract_tests.suites.rio_v4.definition import XSD, suite, violation
-from contract_tests.suites.rio_v4.documents import RioContext, RioDocument, children, local
+from contract_tests.suites.rio_v4.documents import (
+    NO_MESSAGE,
+    RioContext,
+    RioDocument,
+    children,
+    local,
+)
 from gateway.adapters.rio.codec import validate_element
 from gateway.adapters.rio.soap import WSA, RioService, oin_of
 
@@ -37,17 +44,21 @@ def xml_safe(ctx: RioContext) -> Iterator[Finding]:
 
 @suite.check(
     "rio-v4.xml.well-formed", title="Well-formed XML holding one RIO message",
-    rule="Each file is well-formed XML: a RIO message, or a SOAP 1.1 envelope whose Body "
-         "holds exactly one element",
-    reference="XML 1.0; SOAP 1.1 section 4.3",
+    rule="Each file is well-formed XML holding one RIO message: a request or response "
+         "element of the Beheren or Raadplegen namespace, bare or as the only element of "
+         "the Body of a SOAP 1.1 envelope",
+    reference=f"XML 1.0; SOAP 1.1 section 4.3; {XSD} and its Raadplegen counterpart "
+              "(targetNamespace, message elements)",
 )
 def well_formed(ctx: RioContext) -> Iterator[Finding]:
-    for document in ctx.documents:
+    read = [document for document in ctx.documents if document.refused is None]
+    if not read:
+        raise NotApplicable(f"{NO_MESSAGE}: {ctx.unreadable()} (rio-v4.xml.safe reports why)")
+    for document in read:
         if document.malformed is not None:
             yield violation("rio-v4.xml.well-formed", document.malformed, document)
-        elif document.root is not None and document.payload is None:
-            yield violation("rio-v4.xml.well-formed",
-                            "the SOAP Body does not hold exactly one element", document,
+        elif document.not_message is not None:
+            yield violation("rio-v4.xml.well-formed", document.not_message, document,
                             document.root)
 
 
@@ -75,8 +86,17 @@ def _addressing(header: etree._Element, name: str) -> list[etree._Element]:
     return header.findall(f"{{{WSA}}}{name}")
 
 
-def _envelopes(ctx: RioContext) -> Iterator[RioDocument]:
-    return (d for d in ctx.documents if d.envelope is not None)
+def _envelopes(ctx: RioContext) -> list[RioDocument]:
+    """The files holding a SOAP envelope around a RIO message.
+
+    Raises:
+        NotApplicable: no file holds a RIO message, or none holds it in an envelope.
+    """
+    found = [document for document, _ in ctx.messages() if document.envelope is not None]
+    if not found:
+        raise NotApplicable("no SOAP envelope around a RIO message: the files hold bare "
+                            "messages, which carry no Edukoppeling addressing")
+    return found
 
 
 @suite.check(
@@ -119,15 +139,20 @@ def addressing(ctx: RioContext) -> Iterator[Finding]:
 )
 def message_id_unique(ctx: RioContext) -> Iterator[Finding]:
     seen: dict[str, str] = {}
+    compared = 0
     for document in _envelopes(ctx):
         header = _header(document)
         for element in _addressing(header, "MessageID") if header is not None else []:
             value = (element.text or "").strip()
+            compared += 1
             if value in seen:
                 yield violation("rio-v4.envelope.message-id-unique",
                                 f"wsa:MessageID already used in {seen[value]}", document,
                                 element, value)
             seen.setdefault(value, document.name)
+    if compared < 2:
+        raise NotApplicable(f"{compared} wsa:MessageID among the envelopes: nothing to compare "
+                            "(rio-v4.envelope.addressing reports a missing one)")
 
 
 def expected_action(payload: etree._Element) -> str | None:
@@ -150,6 +175,7 @@ def expected_action(payload: etree._Element) -> str | None:
     reference="DUO_RIO_Beheren_OnderwijsOrganisatie_V4.wsdl, binding soap:operation",
 )
 def action_matches(ctx: RioContext) -> Iterator[Finding]:
+    compared = False
     for document in _envelopes(ctx):
         header = _header(document)
         actions = _addressing(header, "Action") if header is not None else []
@@ -157,10 +183,14 @@ def action_matches(ctx: RioContext) -> Iterator[Finding]:
             continue  # reported by the addressing and well-formed checks
         expected = expected_action(document.payload)
         actual = (actions[0].text or "").strip()
-        if expected is not None and actual != expected:  # None: not RIO, see rio-v4.xsd
+        compared = compared or expected is not None
+        if expected is not None and actual != expected:  # None: no operation of the WSDL
             yield violation("rio-v4.envelope.action",
                             f"wsa:Action does not match the body {local(document.payload)} "
                             f"(expected {expected})", document, actions[0], actual)
+    if not compared:
+        raise NotApplicable("no envelope with one wsa:Action around a message of a WSDL "
+                            "operation (rio-v4.envelope.addressing reports the headers)")
 
 
 @suite.check(
@@ -170,6 +200,7 @@ def action_matches(ctx: RioContext) -> Iterator[Finding]:
     reference=f"{_EDUKOPPELING}; {XSD} Bedrijfsdocument",
 )
 def parties(ctx: RioContext) -> Iterator[Finding]:
+    compared = False
     for document in _envelopes(ctx):
         header, payload = _header(document), document.payload
         if header is None or payload is None:
@@ -184,7 +215,11 @@ def parties(ctx: RioContext) -> Iterator[Finding]:
             if element is None or not body:
                 continue
             oin = oin_of((element.text or "").strip())
+            compared = compared or oin is not None
             if oin is not None and oin != (body[0].text or "").strip():
                 yield violation("rio-v4.envelope.parties",
                                 f"wsa:{name} names OIN {oin}, the message's {field} "
                                 f"{body[0].text}", document, body[0], oin)
+    if not compared:
+        raise NotApplicable("no envelope names a party by OIN that its message also names "
+                            "(verzendendeInstantie/ontvangendeInstantie): nothing to compare")
