@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -60,9 +61,22 @@ class SourceConfig(BaseModel):
     #: OOAPI ``consumer`` query parameter (e.g. ``mbo``); None sends none.
     consumer: str | None = None
     page_size: int = Field(default=250, ge=1, le=1000)
+    #: ``icalendar`` only: the groups (OOAPI ``groupId``) and staff (``personId``) every
+    #: lesson of the feed is for, when the timetabling system exports one feed per klas or
+    #: per teacher and its events name no ``X-MBO-GROUP-ID`` / ``X-MBO-STAFF-ID`` of their
+    #: own. An event that names its own keeps them.
+    group_ids: tuple[UUID, ...] = ()
+    staff_ids: tuple[UUID, ...] = ()
     #: How often ``gateway serve`` syncs this source; 0 = only on ``gateway sync``.
     interval_seconds: int = Field(default=3600, ge=0)
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+
+    @model_validator(mode="after")
+    def _feed_defaults_need_a_feed(self) -> SourceConfig:
+        if self.kind != "icalendar" and (self.group_ids or self.staff_ids):
+            raise ValueError("group_ids and staff_ids are for icalendar sources")
+        return self
 
 
 class RioTargetConfig(BaseModel):

@@ -87,7 +87,8 @@ def _ref_id(tenant: str, kind: str, ref: str) -> UUID:
 
 
 def activity_from(tenant: str, source: str, occurrence: Occurrence,
-                  status: ActivityStatus) -> TimetableActivity:
+                  status: ActivityStatus, *, groups: tuple[str, ...] = (),
+                  staff: tuple[str, ...] = ()) -> TimetableActivity:
     """The canonical activity of one occurrence.
 
     Args:
@@ -95,6 +96,8 @@ def activity_from(tenant: str, source: str, occurrence: Occurrence,
         source: the feed's source name (the source system of the activity).
         occurrence: the occurrence, as expanded.
         status: its status (:func:`activity_status`).
+        groups: the feed's groups (OOAPI ``groupId``), for an occurrence naming none.
+        staff: the feed's staff (OOAPI ``personId``), for an occurrence naming none.
 
     Raises:
         DomainRuleError: the occurrence breaks a rule of the canonical model (a title of
@@ -112,8 +115,10 @@ def activity_from(tenant: str, source: str, occurrence: Occurrence,
             activity_kind=_KINDS.get(occurrence.kind, ActivityKind.OTHER),
             title=occurrence.title, start=occurrence.start, end=occurrence.end,
             rooms=occurrence.rooms,
-            staff_ids=tuple(_ref_id(tenant, "person", r) for r in occurrence.staff_refs),
-            group_ids=tuple(_ref_id(tenant, "group", r) for r in occurrence.group_refs),
+            staff_ids=tuple(_ref_id(tenant, "person", r)
+                            for r in occurrence.staff_refs or staff),
+            group_ids=tuple(_ref_id(tenant, "group", r)
+                            for r in occurrence.group_refs or groups),
             course_id=(_ref_id(tenant, "course", occurrence.course_ref)
                        if occurrence.course_ref else None),
             status=status,

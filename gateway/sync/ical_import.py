@@ -106,6 +106,9 @@ def run_ical_sync(
 
 
 class _Run:
+    #: What a feed state recorded before sources had groups and staff of their own holds.
+    _NO_DEFAULTS = hashlib.sha256(b"[]|[]").hexdigest()[:16]
+
     def __init__(self, gateway: Gateway, source: SourceConfig, full: bool, batch_size: int,
                  max_bytes: int, transport: httpx.BaseTransport | None) -> None:
         self.gateway, self.source, self.full = gateway, source, full
@@ -115,11 +118,21 @@ class _Run:
         self.report = IcalSyncReport(source.tenant, source.name,
                                      "full" if full else "conditional")
         self.batch: list[TimetableActivity] = []
+        self.groups = tuple(str(g) for g in source.group_ids)
+        self.staff = tuple(str(s) for s in source.staff_ids)
+        #: The source's own groups and staff are part of every activity of a series that
+        #: names none, but not of the series' text the memo digests: a change of them
+        #: makes the run a full one.
+        self.defaults = hashlib.sha256(
+            f"{sorted(self.groups)}|{sorted(self.staff)}".encode()).hexdigest()[:16]
 
     def run(self) -> IcalSyncReport:
         started: datetime = self.gateway.clock()
         state = self.states.get(self.source.tenant, state_key(self.source.name))
         last: dict[str, Any] = dict(state.last_report.get("feed") or {}) if state else {}
+        if last and last.get("defaults", self._NO_DEFAULTS) != self.defaults:
+            self.full = True
+            self.report.mode = "full"
         response = self._fetch(last)
         if response is None:
             return self.report
@@ -130,7 +143,7 @@ class _Run:
         body = response.body or b""
         self.report.feed_bytes = len(body)
         digest = hashlib.sha256(body).hexdigest()
-        feed = {**response.validators.as_dict(), "sha256": digest}
+        feed = {**response.validators.as_dict(), "sha256": digest, "defaults": self.defaults}
         if last.get("sha256") == digest and last.get("quarantined"):
             self.report.feed_known_bad = True
             return self.report
@@ -227,7 +240,8 @@ class _Run:
         for occurrence in series.occurrences:
             previous = stored.take(source_id(occurrence.uid, occurrence.recurrence_id))
             out.append(activity_from(self.source.tenant, self.source.name, occurrence,
-                                     activity_status(occurrence, previous)))
+                                     activity_status(occurrence, previous),
+                                     groups=self.groups, staff=self.staff))
         self.report.occurrences += len(out)
         return out
 
