@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import httpx
 import jwt
+import jwt.api_jws
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -24,6 +25,7 @@ from fastapi import Depends
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from gateway.api.app import create_app
+from gateway.api.auth.bearer import Authenticator
 from gateway.api.auth.tokens import TokenIssuer
 from gateway.api.deps import Principal, require_scope
 from gateway.api.problems import PROBLEM_MEDIA_TYPE
@@ -288,3 +290,23 @@ async def test_jwks_answering_404_is_a_503(tmp_path: Path, jwks: Jwks) -> None:
     finally:
         gateway.close()
     assert response.status_code == 503
+
+
+def test_external_tokens_are_verified_on_every_use_never_cached(
+    gateway: Gateway, jwks: Jwks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issuer may withdraw a key: only a fresh verification against its JWKS sees it."""
+    checks: list[str] = []
+    original = jwt.api_jws.PyJWS._verify_signature
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        checks.append("signature")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jwt.api_jws.PyJWS, "_verify_signature", counted)
+    authenticator = Authenticator.for_gateway(gateway)
+    token = rs256(jwks)
+    for _ in range(3):
+        assert authenticator.verify(token).issuer == ISSUER
+    assert checks == ["signature"] * 3
+    assert len(authenticator.cache) == 0

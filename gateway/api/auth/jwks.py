@@ -13,7 +13,7 @@ off on purpose: it never expires, so a key the issuer withdrew would stay truste
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import jwt
@@ -68,15 +68,19 @@ class ExternalTokenVerifier:
         except PyJWKClientError as exc:  # e.g. a URL scheme other than http(s)
             raise ConfigurationError(f"oauth_jwks_url is unusable: {exc}") from exc
 
-    def verify(self, token: str) -> Principal:
+    def verify(self, token: str, header: Mapping[str, Any] | None = None) -> Principal:
         """The principal of an externally issued token.
+
+        Args:
+            token: the token.
+            header: its JOSE header when the caller has already read it unverified.
 
         Raises:
             AuthError: malformed, unknown key, wrong algorithm, bad signature, wrong
                 issuer or audience, expired, or no configured tenant in the tenant claim.
             RetriableUpstreamError: the issuer's key set could not be fetched or read.
         """
-        key = self._signing_key(token)
+        key = self._signing_key(token, header)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -93,11 +97,12 @@ class ExternalTokenVerifier:
             raise AuthError("invalid token", bearer_error="invalid_token") from exc
         return self._principal(claims)
 
-    def _signing_key(self, token: str) -> PyJWK:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise AuthError("malformed token", bearer_error="invalid_token") from exc
+    def _signing_key(self, token: str, header: Mapping[str, Any] | None) -> PyJWK:
+        if header is None:
+            try:
+                header = jwt.get_unverified_header(token)
+            except jwt.PyJWTError as exc:
+                raise AuthError("malformed token", bearer_error="invalid_token") from exc
         if header.get("alg") not in ALGORITHMS:
             raise AuthError("token algorithm not accepted", bearer_error="invalid_token")
         kid = header.get("kid")

@@ -8,7 +8,7 @@ tenant is a claim signed into the token: it is never taken from the request.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -104,8 +104,29 @@ class TokenIssuer:
             AuthError: bad signature, wrong issuer or audience, expired, a claim missing,
                 or a tenant that is no longer configured.
         """
+        return self.verify_claims(token)[0]
+
+    def verify_claims(
+        self, token: str, header: Mapping[str, Any] | None = None
+    ) -> tuple[Principal, dict[str, Any]]:
+        """Like :meth:`verify`, and the verified claims too (their times, for a cache).
+
+        Args:
+            token: the token.
+            header: its JOSE header when the caller has already read it unverified (as
+                :class:`~gateway.api.auth.bearer.Authenticator` does to choose the
+                verifier), so the token is parsed once more only, to be verified.
+
+        Returns:
+            The principal and the verified claims.
+
+        Raises:
+            AuthError: as :meth:`verify`.
+        """
         try:
-            if jwt.get_unverified_header(token).get("typ") != TOKEN_TYPE:
+            if header is None:
+                header = jwt.get_unverified_header(token)
+            if header.get("typ") != TOKEN_TYPE:
                 raise AuthError("not an access token", bearer_error="invalid_token")
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -126,9 +147,10 @@ class TokenIssuer:
             raise AuthError("token names no configured tenant", bearer_error="invalid_token")
         if not isinstance(scope, str):
             raise AuthError("invalid scope claim", bearer_error="invalid_token")
-        return Principal(
+        principal = Principal(
             client_id=str(claims["sub"]),
             tenant=tenant,
             scopes=frozenset(scope.split()),
             issuer=self.issuer,
         )
+        return principal, claims
