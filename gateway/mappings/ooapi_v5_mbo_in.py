@@ -8,7 +8,10 @@ What becomes what (the receiving side: :mod:`gateway.sync.mbo_receiver`):
 - a component offering (an exam session, "zitting") -> :class:`TimetableActivity`: name
   as title, ``startDateTime``/``endDateTime``, the room's code (or the ``nl-test-admin``
   ``locationCode``) as room, ``cancelled`` when its ``offeringState`` is ``canceled``;
-  an exam when its component is a ``test`` or it carries ``nl-test-admin`` data;
+  an exam when its component is a ``test`` or it carries ``nl-test-admin`` data; its
+  groups and staff as the canonical ids of the profile's group and person ids the caller
+  found for it (neither is a property of a component offering: :mod:`.ooapi_v5_mbo_relations`
+  says where each path finds them), kept even when the gateway does not know them;
 - ``Group`` -> :class:`Group` (``class`` = klas, ``learning group`` = lesgroep, ``team`` =
   other; ``primaryCode.code`` as code);
 - a ``MembershipItem`` -> :class:`Membership` (dates of ``startDateTime``/``endDateTime``
@@ -165,8 +168,22 @@ def person_from(tenant: str, document: Mapping[str, Any]) -> tuple[Person, Perso
     return person, data
 
 
-def activity_from(tenant: str, document: Mapping[str, Any]) -> TimetableActivity:
-    """A component offering as a timetable activity (see the module docstring)."""
+def _references(tenant: str, kind: str, profile_ids: Iterable[str]) -> tuple[UUID, ...]:
+    """Canonical ids of referenced profile resources: each once, in a stable order (the
+    content hash must not change when an SIS lists them in another order)."""
+    return tuple(sorted({canonical_id(tenant, kind, ref) for ref in profile_ids}, key=str))
+
+
+def activity_from(tenant: str, document: Mapping[str, Any], *, groups: Iterable[str] = (),
+                  staff: Iterable[str] = ()) -> TimetableActivity:
+    """A component offering as a timetable activity (see the module docstring).
+
+    Args:
+        tenant: the tenant.
+        document: the validated component offering.
+        groups: the profile's ids (UUIDs) of its groups.
+        staff: the profile's ids (UUIDs) of the persons who staff it.
+    """
     entry = consumer_entry(document)
     component = document.get("component")
     component_type = component.get("componentType") if isinstance(component, Mapping) else None
@@ -182,7 +199,8 @@ def activity_from(tenant: str, document: Mapping[str, Any]) -> TimetableActivity
         {"title": "/name", "start": "/startDateTime", "end": "/endDateTime", "rooms": "/room"},
         activity_kind=kind, title=text_of(document.get("name")) or "",
         start=document["startDateTime"], end=document["endDateTime"],
-        rooms=tuple(r for r in rooms if r),
+        rooms=tuple(r for r in rooms if r), group_ids=_references(tenant, "group", groups),
+        staff_ids=_references(tenant, "person", staff),
         status="cancelled" if entry.get("offeringState") == "canceled" else "scheduled")
 
 

@@ -15,6 +15,7 @@ what is personal (:meth:`MboDocuments.strip_person_in`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Index,
     String,
     Table,
+    delete,
     insert,
     select,
     update,
@@ -167,6 +169,30 @@ class MboDocuments:
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(mbo_documents.c.resource_id))
             return [_stored(row) for row in rows]
+
+    @staticmethod
+    def list_in(
+        conn: Connection, tenant: str, resource: Resource, *, parent_ref: str
+    ) -> tuple[StoredDocument, ...]:
+        """Like :meth:`list` of one parent, on the caller's transaction (so it sees what
+        that transaction wrote)."""
+        rows = conn.execute(select(mbo_documents).where(
+            mbo_documents.c.tenant == tenant, mbo_documents.c.resource == resource.value,
+            mbo_documents.c.parent_ref == parent_ref).order_by(mbo_documents.c.resource_id))
+        return tuple(_stored(row) for row in rows)
+
+    @staticmethod
+    def delete_in(
+        conn: Connection, tenant: str, resource: Resource, resource_ids: Iterable[str]
+    ) -> int:
+        """Remove documents whose entities are gone (a pull's deletions); how many went."""
+        ids = list(resource_ids)
+        gone = 0
+        for start in range(0, len(ids), 500):
+            gone += conn.execute(delete(mbo_documents).where(
+                mbo_documents.c.tenant == tenant, mbo_documents.c.resource == resource.value,
+                mbo_documents.c.resource_id.in_(ids[start:start + 500]))).rowcount
+        return gone
 
     @staticmethod
     def write_lock_in(conn: Connection) -> None:

@@ -31,10 +31,11 @@ from gateway.domain.enrolment import ParticipationKind
 from gateway.errors import ConflictError, NotFoundError
 from gateway.mappings.ooapi_v5_mbo_in import OfferingRef, association_from, canonical_id
 from gateway.mappings.ooapi_v5_mbo_out import normalised_association, ref_of
+from gateway.mappings.ooapi_v5_mbo_relations import STAFF_ROLES
 from gateway.mappings.ooapi_v5_mbo_states import next_state, requested_state
 from gateway.store.mbo_documents import Resource, StoredDocument
 from gateway.store.tables import entities
-from gateway.sync.mbo_offerings import store_offering_in
+from gateway.sync.mbo_offerings import restaff_offering_in, store_offering_in
 from gateway.sync.mbo_receiver import MboReceiver, Written, merge_patch
 
 __all__ = ["ASSOCIATION_PATH", "catalogue_cohort", "patch_association", "put_association"]
@@ -122,6 +123,10 @@ def _apply(receiver: MboReceiver, conn: Connection, tenant: str, association_ref
     written = receiver.documents.put_in(
         conn, tenant, Resource.ASSOCIATION, association_ref, entity.id, normal,
         person_id=person_id, parent_ref=str(normal["offering"]), now=receiver.store.clock())
+    if normal.get("role") in STAFF_ROLES or (stored is not None
+                                             and stored.document.get("role") in STAFF_ROLES):
+        # a lecturer or invigilator came, changed or went: the session's staff follow
+        restaff_offering_in(receiver, conn, tenant, str(normal["offering"]))
     return Written.of(result, written)
 
 

@@ -5,6 +5,13 @@ each is a canonical :class:`~gateway.domain.TimetableActivity` (timetable topic)
 its document. Programme offerings (cohorts) come from the catalogue, not from here.
 A ``PATCH`` with ``offeringState: canceled`` (the profile's "delete offering") cancels
 the activity.
+
+Its groups and staff (:mod:`gateway.mappings.ooapi_v5_mbo_relations`): the groups of the
+document's ``ext.groups`` (the profile itself has no way to send them), the staff the
+persons of the stored associations of the offering that have a staff role (``lecturer``,
+``invigilator``, ...). The profile has associations PUT after their offering, so a staff
+association that changes calls :func:`restaff_offering_in`, which stores the offering
+again with its staff as they are now. Unknown groups and persons are kept as ids.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ from sqlalchemy import Connection
 from gateway.errors import NotFoundError
 from gateway.mappings.ooapi_v5_mbo_in import activity_from
 from gateway.mappings.ooapi_v5_mbo_out import with_id
+from gateway.mappings.ooapi_v5_mbo_relations import pushed_groups, staff_of
 from gateway.store.mbo_documents import Resource
 from gateway.sync.mbo_receiver import MboReceiver, Written, merge_patch
 
 __all__ = ["OFFERING_PATH", "get_offering", "offering_document", "patch_offering",
-           "put_offering", "store_offering_in"]
+           "put_offering", "restaff_offering_in", "store_offering_in"]
 
 OFFERING_PATH = "/offerings/{offeringId}"
 
@@ -29,13 +37,33 @@ OFFERING_PATH = "/offerings/{offeringId}"
 def store_offering_in(
     receiver: MboReceiver, conn: Connection, tenant: str, document: dict[str, Any]
 ) -> Written:
-    """Store a checked component offering on the caller's transaction."""
-    activity = activity_from(tenant, document)
+    """Store a checked component offering on the caller's transaction, with its groups
+    (``ext.groups``) and staff (its stored staff associations).
+
+    Raises:
+        DomainRuleError: ``ext.groups`` holds no group ids, or the offering breaks a rule.
+    """
+    associations = receiver.documents.list_in(conn, tenant, Resource.ASSOCIATION,
+                                              parent_ref=str(document["offeringId"]))
+    activity = activity_from(tenant, document, groups=pushed_groups(document),
+                             staff=staff_of(stored.document for stored in associations))
     result = receiver.store.upsert_in(conn, [activity])
     written = receiver.documents.put_in(
         conn, tenant, Resource.OFFERING, document["offeringId"], activity.id, document,
         now=receiver.store.clock())
     return Written.of(result, written)
+
+
+def restaff_offering_in(
+    receiver: MboReceiver, conn: Connection, tenant: str, offering_ref: str
+) -> Written | None:
+    """Store a component offering again after one of its associations changed (its staff
+    may have), on the caller's transaction; None when the gateway holds no such offering
+    (a programme offering's association, say)."""
+    stored = receiver.documents.get_in(conn, tenant, Resource.OFFERING, offering_ref)
+    if stored is None:
+        return None
+    return store_offering_in(receiver, conn, tenant, stored.document)
 
 
 def put_offering(receiver: MboReceiver, tenant: str, offering_ref: UUID, body: Any) -> Written:

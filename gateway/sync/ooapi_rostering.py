@@ -8,13 +8,22 @@ official schema, members against the profile's ``MembershipItem``):
 1. ``/groups``, and per group its members (``/groups/{groupId}/members``, or the official
    ``/groups/{groupId}/persons`` with ``members_from="persons"``);
 2. ``/components``, so each component offering carries its component (lesson or exam);
-3. ``/offerings?offeringType=component``: the lessons and exam sessions.
+3. ``/offerings?offeringType=component``: the lessons and exam sessions, and per offering
+   its groups and staff (``/offerings/{offeringId}/groups`` and ``/associations``, the
+   only place OOAPI v5 gives them; bounded as :mod:`gateway.adapters.ooapi.offering_relations`
+   says), so an activity carries ``group_ids`` and ``staff_ids``. A group or person it
+   names that the gateway does not know is kept as its canonical id: neither dropped nor
+   a reason to quarantine the offering (the choice is argued in
+   :mod:`gateway.mappings.ooapi_v5_mbo_relations`); a reference that is no UUID is
+   quarantined alone.
 
 Each item is mapped with the profile's own functions
 (:mod:`gateway.mappings.ooapi_v5_mbo_in`), so a group pushed by the SIS and the same group
 pulled are one canonical entity (:func:`~gateway.mappings.ooapi_v5_mbo_in.canonical_id`):
 groups -> :class:`Group`, members -> :class:`Membership`, component offerings ->
-:class:`TimetableActivity`, all on the timetable topic. Work is streamed a page at a time
+:class:`TimetableActivity`, all on the timetable topic; groups and members are kept as
+documents too, so the gateway's profile GETs serve them
+(:mod:`gateway.sync.rostering_documents`). Work is streamed a page at a time
 (:mod:`gateway.sync.rostering_pages`): unchanged items are skipped through the memo
 (:mod:`gateway.sync.pull_memo`), bad ones quarantined with their raw payload and reason
 (:mod:`gateway.sync.pull_quarantine`) while the rest goes on.
@@ -41,6 +50,7 @@ from uuid import UUID
 from gateway.adapters.ooapi.client import OoapiClient
 from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.ooapi.mbo_profile import MboProfile, mbo_profile
+from gateway.adapters.ooapi.offering_relations import OfferingRelations
 from gateway.adapters.ooapi.rostering_source import (
     OFFERING,
     MembersFrom,
@@ -57,6 +67,7 @@ from gateway.store.sync_state import SyncStateStore
 from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
 from gateway.sync.pull_run import OoapiPull, run_locked, utc_now
+from gateway.sync.rostering_documents import forget_documents
 from gateway.sync.rostering_pages import RosterPageWriter, RosterRun, record_key
 from gateway.sync.rostering_report import RosteringSyncReport, state_key
 
@@ -154,13 +165,34 @@ class OoapiRosteringSync(OoapiPull):
                 broken.add(ident)
         for page in reader.offerings(components, since=since):
             kept = []
+            relations: dict[str, OfferingRelations] = {}
             for item in page:
                 component = (item.document or {}).get("component")
                 if isinstance(component, str) and component in broken and item.source_id:
                     run.spared.add(record_key(OFFERING, item.source_id))  # waits for it
                     continue
+                if item.document is not None and item.source_id:
+                    found = self._relations(run, reader, item.source_id)
+                    if found is None:
+                        continue
+                    relations[item.source_id] = found
                 kept.append(item)
-            writer.offerings(run, kept)
+            writer.offerings(run, kept, relations)
+        run.report.relation_pages = reader.relation_pages
+        run.report.relations_not_offered = reader.relations_not_offered
+
+    @staticmethod
+    def _relations(run: RosterRun, reader: OoapiRosteringSource,
+                   offering_id: str) -> OfferingRelations | None:
+        """The groups and staff of an offering; None (and the offering spared, left as it
+        was) when it went away between the list and its relation lists."""
+        found = reader.relations(offering_id)
+        for bad in found.rejected:
+            run.quarantine.put(bad.schema, bad.raw, bad.reason, bad.pointer)
+        if not found.found:
+            run.spared.add(record_key(OFFERING, offering_id))
+            return None
+        return found
 
     def _delete_missing(self, run: RosterRun, key: str) -> None:
         """Delete what this source's pulls wrote that the SIS no longer lists."""
@@ -176,6 +208,7 @@ class OoapiRosteringSync(OoapiPull):
             for result in self._deleted(tenant, ids):
                 run.report.count(run.report.deleted, kind, result.deleted)
                 run.report.events += len(result.events)
+        forget_documents(self.store, tenant, gone)
         digests.save(tenant, key, {}, previous=gone, complete=False, forget=set(gone))
 
 

@@ -11,12 +11,14 @@ with the run's bookkeeping in a :class:`RosterRun`. Per item of a page:
   counted, nothing else;
 - otherwise mapped with the mbo profile's own functions
   (:func:`~gateway.mappings.ooapi_v5_mbo_in.group_from`, ``membership_from``,
-  ``activity_from``), so a pulled group is the canonical entity a pushed one is, and
-  buffered; a value the canonical model cannot hold is quarantined with the mapping's
-  reason; an activity that moved or changed rooms since it was last stored is
-  ``changed`` (:mod:`gateway.sync.activity_status`). The buffer is written in one
-  transaction per ``batch_size`` (and whenever the kind changes, so the report counts
-  per kind), then its memo rows.
+  ``activity_from``, an offering with the groups and staff its lists named), so a pulled
+  group is the canonical entity a pushed one is, and buffered (groups and members with
+  their documents, :mod:`gateway.sync.rostering_documents`); a value the canonical model
+  cannot hold is quarantined with the mapping's reason; an activity that moved or
+  changed rooms since it was last stored is ``changed``
+  (:mod:`gateway.sync.activity_status`). The buffer is written in one transaction per
+  ``batch_size`` (and whenever the kind changes, so the report counts per kind), then its
+  memo rows.
 
 Every record has a key: ``group/<groupId>``, ``member/<groupId>/<personId>``,
 ``offering/<offeringId>``. Nothing here logs a document.
@@ -34,6 +36,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.adapters.ooapi.enrolment_source import SourceItem
+from gateway.adapters.ooapi.offering_relations import OfferingRelations
 from gateway.adapters.ooapi.rostering_source import GROUP, MEMBER, OFFERING
 from gateway.domain import Entity, Group, Membership, TimetableActivity
 from gateway.errors import GatewayError
@@ -45,7 +48,8 @@ from gateway.store.tables import entities
 from gateway.sync.activity_status import with_status
 from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
-from gateway.sync.pull_run import memo_row, upsert_remembered
+from gateway.sync.pull_run import memo_row
+from gateway.sync.rostering_documents import PulledDocument, pulled_document, write_with_documents
 from gateway.sync.rostering_report import RosteringSyncReport
 
 __all__ = ["RosterPageWriter", "RosterRun", "model_salt", "record_key"]
@@ -87,6 +91,8 @@ class RosterRun:
     buffer_kind: str | None = None
     #: Memo rows of the entities in ``buffer``, written after them.
     remember: list[RecordDigest] = field(default_factory=list)
+    #: Documents of the groups and members in ``buffer``, written with them.
+    documents: list[PulledDocument] = field(default_factory=list)
 
     def is_spared(self, key: str) -> bool:
         return key in self.spared or any(key.startswith(p) for p in self.spared_prefixes)
@@ -114,12 +120,23 @@ class RosterPageWriter:
         self._write(run, MEMBER, page, lambda doc: membership_from(tenant, group_id, doc),
                     extra=group_id)
 
-    def offerings(self, run: RosterRun, page: Iterable[SourceItem]) -> None:
+    def offerings(self, run: RosterRun, page: Iterable[SourceItem],
+                  relations: dict[str, OfferingRelations]) -> None:
+        """Write a page of component offerings with the groups and staff of ``relations``
+        (by offering id; part of each one's memo digest, so a changed list rewrites it)."""
         tenant = run.source.tenant
-        self._write(run, OFFERING, page, lambda doc: activity_from(tenant, doc))
+        empty = OfferingRelations()
+
+        def mapper(doc: dict[str, Any]) -> Entity:
+            found = relations.get(str(doc.get("offeringId")), empty)
+            return activity_from(tenant, doc, groups=found.groups, staff=found.staff)
+
+        extras = {ident: json.dumps([found.groups, found.staff])
+                  for ident, found in relations.items()}
+        self._write(run, OFFERING, page, mapper, extras=extras)
 
     def _write(self, run: RosterRun, kind: str, page: Iterable[SourceItem], mapper: Mapper,
-               extra: str = "") -> list[SourceItem]:
+               extra: str = "", extras: dict[str, str] | None = None) -> list[SourceItem]:
         if run.buffer_kind not in (None, kind):
             self.flush(run)
         run.buffer_kind = kind
@@ -132,7 +149,8 @@ class RosterPageWriter:
             elif item.source_id is not None:
                 valid[record_key(kind, item.source_id)] = item
         salt = f"{model_salt()}/{extra}"
-        digests = {key: run.memo.digest(item.document, salt) for key, item in valid.items()}
+        digests = {key: run.memo.digest(item.document, salt + (extras or {}).get(
+            str(item.source_id), "")) for key, item in valid.items()}
         unchanged = run.memo.unchanged(digests)
         written: list[SourceItem] = []
         mapped: list[tuple[str, Entity, str]] = []
@@ -153,6 +171,9 @@ class RosterPageWriter:
             run.seen.add(key)
             mapped.append((key, entity, digests[key]))
             written.append(item)
+            document = pulled_document(kind, str(item.source_id), item.document, entity)
+            if document is not None:
+                run.documents.append(document)
         if kind == OFFERING:
             mapped = self._statuses(run.source.tenant, mapped)
         for key, entity, digest in mapped:
@@ -190,10 +211,11 @@ class RosterPageWriter:
         """Write the buffered entities (one transaction), then their memo rows."""
         if run.buffer:
             kind = run.buffer[0].kind
-            result = upsert_remembered(self.store, run.memo, run.buffer, run.remember)
+            result = write_with_documents(self.store, run.memo, run.buffer, run.documents,
+                                          run.remember, self.store.clock())
             report = run.report
             report.count(report.created, kind, result.created)
             report.count(report.changed, kind, result.changed)
             report.count(report.unchanged, kind, result.unchanged)
             report.events += len(result.events)
-            run.buffer, run.remember = [], []
+            run.buffer, run.remember, run.documents = [], [], []

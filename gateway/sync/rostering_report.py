@@ -44,6 +44,10 @@ class RosteringSyncReport:
     quarantined: int = 0
     #: Groups whose members were not read: they ended before ``since`` (incremental runs).
     groups_ended: int = 0
+    #: Pages read of the offerings' group and association lists (their groups and staff),
+    #: and the lists the SIS does not offer (``groups``, ``associations``).
+    relation_pages: int = 0
+    relations_not_offered: list[str] = field(default_factory=list)
     events: int = 0
 
     def count(self, what: dict[str, int], kind: str, n: int = 1) -> None:

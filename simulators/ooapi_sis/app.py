@@ -16,8 +16,8 @@
   ``PUT /persons/{personId}`` checked against the mbo profile, and more kinds of change
   (:mod:`.population_writes`); its timetable's components and component offerings
   (:mod:`.timetable_app`; the offerings also in ``/offerings`` and
-  ``/offerings/{offeringId}``), the persons of a klas, and klas and timetable changes
-  (:mod:`.roster_changes`).
+  ``/offerings/{offeringId}``), the groups of an offering (:mod:`.offering_groups_app`),
+  the persons of a klas, and klas and timetable changes (:mod:`.roster_changes`).
 
 Errors are OOAPI ``Problem`` documents (``application/problem+json``).
 """
@@ -43,6 +43,7 @@ from simulators.ooapi_sis.listing import (
     parse_query,
     sorted_items,
 )
+from simulators.ooapi_sis.offering_groups_app import offering_groups_routes
 from simulators.ooapi_sis.population import SisSchool
 from simulators.ooapi_sis.population_app import population_routes
 from simulators.ooapi_sis.population_writes import RequestCheck, SchoolWrites
@@ -198,6 +199,7 @@ def create_sis_app(
     if school is not None and writes is not None:
         routes += population_routes(school, issuer)
         routes += timetable_routes(school, issuer)
+        routes += offering_groups_routes(school, issuer)
         routes += writes.routes(issuer)
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -3,8 +3,9 @@
 - ``GET /persons`` (sort ``personId`` | ``givenName`` | ``surName`` | ``displayName``,
   ``affiliations``, ``q``), ``GET /persons/{personId}``;
 - ``GET /persons/{personId}/associations`` (items with the offering expanded) and
-  ``GET /offerings/{offeringId}/associations`` (items with a ``PersonId`` object), both
-  with ``associationType``, ``role``, ``state`` and sort ``associationId``;
+  ``GET /offerings/{offeringId}/associations`` (items with a ``PersonId`` object; of a
+  component offering: its lecturer, :mod:`.timetable`), both with ``associationType``,
+  ``role``, ``state`` and sort ``associationId``;
 - ``GET /associations/{associationId}`` (person and offering as ids);
 - ``GET /groups`` (sort ``groupId`` | ``name`` | ``startDate``, ``groupType``),
   ``GET /groups/{groupId}``, ``GET /groups/{groupId}/members`` (the mbo profile's list).
@@ -116,10 +117,15 @@ class _Reads:
 
     def offering_associations(self, request: Request) -> Response:
         ident = checked_id(request.path_params["offeringId"])
-        if ident not in self.school.catalogue.offerings:
+        timetable = self.school.timetable
+        session = None if ident in self.school.catalogue.offerings or not timetable.per_klas \
+            else timetable.offering_number(ident)
+        if ident not in self.school.catalogue.offerings and session is None:
             raise HTTPException(404, f"no offering {ident}")
         query = _query(request, self.school, ("associationId",), "associationId")
-        found = _associations(self.school.associations_of_offering(ident), request, query)
+        listed = self.school.associations_of_offering(ident) if session is None else [
+            (doc, person, ident) for doc, person in timetable.staff_associations(session)]
+        found = _associations(listed, request, query)
         return json_response(page_of(found, query, lambda f: for_consumer(  # type: ignore[arg-type]
             pdocs.under_offering(f[0], f[1]), query.consumer)))
 

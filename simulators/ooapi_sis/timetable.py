@@ -10,6 +10,10 @@ Nothing is stored per offering: offering ``n`` is klas ``n // sessions_per_klas`
 ``n % sessions_per_klas``, built from the seed when asked for, so 10,000 students cost no
 memory. Only changes are kept (``changes``: fields that override the generated ones;
 ``removed``). Ids are numbered UUIDs (:mod:`.numbered_ids`), stable for a seed.
+
+Each offering has its klas as group (``/offerings/{offeringId}/groups``) and a lecturer
+from the staff (an association with role ``lecturer``, in
+``/offerings/{offeringId}/associations``): the staff member ``(klas * 3 + course) % staff``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class SisTimetable:
         self.component_ids = NumberedIds(school.seed, "component")
         self.offering_ids = NumberedIds(school.seed, "component-offering")
         self.room_ids = NumberedIds(school.seed, "room")
+        self.staff_association_ids = NumberedIds(school.seed, "staff-association")
         coming = school.today + timedelta(days=(7 - school.today.weekday()) % 7)
         weeks = -(-sessions_per_klas // _DAYS)
         #: Half the weeks lie before the coming Monday, half from it.
@@ -102,7 +107,7 @@ class SisTimetable:
         """Component offering ``number`` as the SIS serves it now."""
         klas, session = divmod(number, self.per_klas)
         exam = session % _DAYS == _DAYS - 1
-        course = (klas * 2 + session % 2) % len(self.course_ids)
+        course = self._course(number)
         group = self.school.group_code(klas)
         day = self.first_monday + timedelta(days=7 * (session // _DAYS) + session % _DAYS)
         start = datetime.combine(day, time(8 + 2 * (klas % 4), 30), AMSTERDAM)
@@ -132,6 +137,27 @@ class SisTimetable:
             else:
                 doc[key] = value
         return doc
+
+    def _course(self, number: int) -> int:
+        klas, session = divmod(number, self.per_klas)
+        return (klas * 2 + session % 2) % len(self.course_ids)
+
+    def group_numbers_of(self, number: int) -> list[int]:
+        """The klassen of offering ``number``: its own, unless it was dissolved."""
+        klas = number // self.per_klas
+        return [] if klas in self.school.removed_groups else [klas]
+
+    def staff_associations(self, number: int) -> list[tuple[Doc, str]]:
+        """(association, person id) of the staff of offering ``number``: its lecturer."""
+        school = self.school
+        if not school.staff:
+            return []
+        klas = number // self.per_klas
+        lecturer = school.students + (klas * 3 + self._course(number)) % school.staff
+        doc = {"associationId": self.staff_association_ids.encode(number),
+               "associationType": "componentOfferingAssociation", "role": "lecturer",
+               "state": "associated"}
+        return [(doc, school.person_id(lecturer))]
 
     def room(self, number: int) -> Doc:
         code = f"B{number // 10 + 1}.{number % 10 + 1:02d}"

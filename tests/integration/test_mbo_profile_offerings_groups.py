@@ -8,14 +8,19 @@ PUTs silent, bad bodies located, scopes and tenants kept apart.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from gateway.adapters.ooapi.mbo_profile import mbo_profile
 from gateway.adapters.standards import Standards
 from gateway.mappings.ooapi_v5_mbo_in import canonical_id
+from gateway.sync.mbo_offerings import restaff_offering_in
+from gateway.sync.mbo_receiver import MboReceiver
 from tests.integration.mbo_profile_support import (
     DATABASES,
     Receiver,
+    association_doc,
     group_doc,
     member_doc,
     new_id,
@@ -50,6 +55,80 @@ def test_a_component_offering_is_a_timetable_activity(receiver: Receiver) -> Non
     cursor = receiver.head()
     assert receiver.put(f"/offerings/{oid}", offering_doc(oid)).status_code == 200
     assert receiver.events_after(cursor) == []
+
+
+def _activity(receiver: Receiver, oid: str) -> dict[str, Any]:
+    stored = receiver.gateway.store.get("roc-a", canonical_id("roc-a", "timetable-activity", oid))
+    return dict(stored.state)
+
+
+def _ids(kind: str, *refs: str) -> list[str]:
+    return sorted(str(canonical_id("roc-a", kind, ref)) for ref in refs)
+
+
+def test_an_offering_carries_its_groups_and_its_staff(receiver: Receiver,
+                                                       standards: Standards) -> None:
+    """Groups: the profile has no way to send them, so ``ext.groups`` (OOAPI's place for
+    non-standard attributes); staff: the offering's associations with a staff role."""
+    oid, gid, unknown = new_id(), new_id(), new_id()
+    lecturer, invigilator, student, gone = (new_id() for _ in range(4))
+    receiver.put(f"/groups/{gid}", group_doc(gid))
+    for pid in (lecturer, invigilator, student, gone):
+        receiver.put(f"/persons/{pid}", person_doc(pid))
+    # a known group by id, one the gateway never saw as a Group object: both kept as ids
+    doc = {**offering_doc(oid), "ext": {"groups": [gid, {"groupId": unknown}, gid]}}
+    cursor = receiver.head()
+    assert receiver.put(f"/offerings/{oid}", doc).status_code == 201
+    (event,) = receiver.events_after(cursor)
+    assert event.data["entity"]["group_ids"] == _ids("group", gid, unknown)
+    assert event.data["entity"]["staff_ids"] == []
+    assert receiver.valid(OFFERING, receiver.get(f"/offerings/{oid}")) == doc
+
+    staffing = [(lecturer, "lecturer", "associated"), (invigilator, "invigilator", "associated"),
+                (student, "student", "associated"), (gone, "lecturer", "canceled")]
+    cursor = receiver.head()
+    lecturer_aid = ""
+    for pid, role, state in staffing:
+        aid = new_id()
+        lecturer_aid = lecturer_aid or aid
+        reply = receiver.put(f"/associations/{aid}",
+                             association_doc(aid, pid, oid, role=role, state=state))
+        assert reply.status_code == 201, reply.text
+    # the profile has associations after their offering: a staff association re-stores it
+    staffed = [e for e in receiver.events_after(cursor)
+               if e.type.startswith("nl.mbo.timetable.")]
+    assert [e.data["entity"]["staff_ids"] for e in staffed] == [
+        _ids("person", lecturer), _ids("person", lecturer, invigilator)]  # 1 event per change
+    assert staffed[-1].data["entity"]["group_ids"] == _ids("group", gid, unknown)
+    mbo = MboReceiver(receiver.gateway.store, mbo_profile(standards))
+    cursor = receiver.head()
+    written = mbo.in_transaction(lambda conn: restaff_offering_in(mbo, conn, "roc-a", oid))
+    assert written is not None and not written.changed
+    assert receiver.events_after(cursor) == []
+    assert mbo.in_transaction(lambda conn: restaff_offering_in(
+        mbo, conn, "roc-a", new_id())) is None
+    # the lecturer's association is cancelled: the session loses them
+    cancelled = association_doc(lecturer_aid, lecturer, oid, role="lecturer", state="canceled")
+    assert receiver.put(f"/associations/{lecturer_aid}", cancelled).status_code == 200
+    assert _activity(receiver, oid)["staff_ids"] == _ids("person", invigilator)
+
+    # a PUT of the offering keeps both; another group list changes it
+    cursor = receiver.head()
+    assert receiver.put(f"/offerings/{oid}", doc).status_code == 200
+    assert receiver.events_after(cursor) == []
+    assert receiver.put(f"/offerings/{oid}", offering_doc(oid)).status_code == 200
+    assert _activity(receiver, oid)["group_ids"] == []
+    assert _activity(receiver, oid)["staff_ids"] == _ids("person", invigilator)
+
+
+def test_groups_that_are_no_group_ids_are_refused_by_place(receiver: Receiver) -> None:
+    oid = new_id()
+    for groups, path in (([new_id(), "klas 1A"], "/ext/groups/1"),
+                         ({"groupId": new_id()}, "/ext/groups")):
+        reply = receiver.put(f"/offerings/{oid}", {**offering_doc(oid), "ext": {"groups": groups}})
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["errors"][0]["path"] == path
+    assert receiver.get(f"/offerings/{oid}").status_code == 404
 
 
 def test_patch_cancels_the_session(receiver: Receiver) -> None:

@@ -63,14 +63,17 @@ def events_since(gateway: Gateway, cursor: int) -> list[Any]:
 
 def expected_events(before: Roster, after: Roster) -> set[tuple[str, str]]:
     """(event type, subject) of what changed between two rosters, as the SIS serves them;
-    a group counts as changed when what a Group holds of it changed (not ``personCount``)."""
+    a group counts as changed when what a Group holds of it changed (not ``personCount``),
+    an offering also when its groups or staff did."""
     def group_view(doc: dict[str, Any]) -> Any:
         return {k: v for k, v in doc.items() if k != "personCount"}
 
     found: set[tuple[str, str]] = set()
+    offerings = [{k: (d, roster.relations[k]) for k, d in roster.offerings.items()}
+                 for roster in (before, after)]
     kinds = (("group", before.groups, after.groups, group_view, lambda i: canonical("group", i)),
              ("membership", before.members, after.members, lambda d: d, membership_id),
-             ("timetable-activity", before.offerings, after.offerings, lambda d: d,
+             ("timetable-activity", *offerings, lambda d: d,
               lambda i: canonical("timetable-activity", i)))
     for kind, old, new, view, ident in kinds:
         for key, doc in old.items():
@@ -109,6 +112,17 @@ def test_full_pull_then_nothing_then_exactly_the_changes(
     lesson = next(d for d in roster.offerings.values() if "room" in d)
     assert data[canonical("timetable-activity", lesson["offeringId"])]["rooms"] == [
         lesson["room"]["primaryCode"]["code"]]
+    # each lesson and exam session with its klas and its lecturer, as the SIS lists them
+    # under the offering (/offerings/{offeringId}/groups and /associations)
+    for oid, (groups, staff) in roster.relations.items():
+        entity = data[canonical("timetable-activity", oid)]
+        assert len(groups) == len(staff) == 1
+        assert entity["group_ids"] == [canonical("group", g) for g in groups]
+        assert entity["staff_ids"] == [canonical("person", p) for p in staff]
+    # two reads per offering, no more: its groups and its associations
+    reads = Counter(h.rsplit("/", 1)[-1] for h in sis.hits if h.startswith("/offerings/"))
+    assert reads == {"groups": len(roster.offerings), "associations": len(roster.offerings)}
+    assert first.relation_pages == 2 * len(roster.offerings)
 
     cursor = gateway.event_log.head(TENANT)
     tick(gateway)
@@ -135,12 +149,20 @@ def test_full_pull_then_nothing_then_exactly_the_changes(
     assert full.quarantined == 0
     assert any(c.endswith((" moved a day", ": other room", " cancelled")) for c in changes)
     # a moved lesson or one in another room is "changed", a cancelled one "cancelled"
+    # a lesson of a dissolved klas keeps its time: "scheduled", without the group
+    regrouped = 0
     for ident, doc in after.offerings.items():
-        found = [e.data["entity"]["status"] for e in events
+        found = [e.data["entity"] for e in events
                  if e.subject == canonical("timetable-activity", ident)]
-        if found:
+        if found and doc == roster.offerings[ident]:
+            regrouped += 1
+            assert after.relations[ident][0] == ()
+            assert (found[0]["status"], found[0]["group_ids"]) == ("scheduled", [])
+        elif found:
             state = doc["consumers"][0]["offeringState"]
-            assert found == ["cancelled" if state == "canceled" else "changed"]
+            assert [f["status"] for f in found] == [
+                "cancelled" if state == "canceled" else "changed"]
+    assert regrouped > 0
     log = full.line()
     assert log.startswith(f"{TENANT}/{SOURCE} rostering full: fetched ")
     for doc in after.offerings.values():
@@ -160,11 +182,20 @@ def test_incremental_reads_what_lies_ahead_and_deletes_nothing(
     cursor = gateway.event_log.head(TENANT)
     tick(gateway, 24)
 
+    # the dissolved klas's lessons stay, without their group: those ahead change now
+    after = roster_of(sis.school)
+    regrouped = {o for o in after.offerings if after.relations[o] != roster.relations[o]}
+    regrouped_ahead = regrouped & set(ahead)
+    assert regrouped_ahead and regrouped - regrouped_ahead
+
     incremental = run_rostering_sync(gateway, TENANT, SOURCE, full=False)
     assert (incremental.mode, incremental.since) == ("incremental", "2026-03-01")
-    assert sum(incremental.deleted.values()) == incremental.events == 0
-    assert incremental.unchanged["timetable-activity"] == len(ahead) - 1
-    assert events_since(gateway, cursor) == []
+    assert sum(incremental.deleted.values()) == 0
+    assert incremental.events == len(regrouped_ahead)
+    assert incremental.unchanged["timetable-activity"] == len(ahead) - 1 - len(regrouped_ahead)
+    assert {(e.type, e.subject) for e in events_since(gateway, cursor)} == {
+        (UPSERTED.format("timetable-activity"), canonical("timetable-activity", o))
+        for o in regrouped_ahead}
 
     full = run_rostering_sync(gateway, TENANT, SOURCE, full=True)
     gone = next(iter(roster.groups))
@@ -173,7 +204,9 @@ def test_incremental_reads_what_lies_ahead_and_deletes_nothing(
     assert {(e.type, e.subject) for e in events_since(gateway, cursor)} == {
         (DELETED.format("group"), canonical("group", gone)),
         (DELETED.format("timetable-activity"), canonical("timetable-activity", ahead[0])),
-        *((DELETED.format("membership"), membership_id(k)) for k in members)}
+        *((DELETED.format("membership"), membership_id(k)) for k in members),
+        *((UPSERTED.format("timetable-activity"), canonical("timetable-activity", o))
+          for o in regrouped)}
 
 
 def test_broken_items_are_quarantined_with_their_reason_and_spared(
@@ -307,3 +340,4 @@ def test_a_failing_sis_deletes_nothing_and_keeps_the_last_run(
     sis.refuse = lambda path: None
     report = run_rostering_sync(gateway, TENANT, SOURCE, full=False)
     assert report.mode == "incremental"
+

@@ -10,6 +10,8 @@ from gateway.adapters.ooapi import ooapi_schemas
 from gateway.adapters.ooapi.mbo_profile import mbo_profile
 from gateway.adapters.standards import Standards
 from simulators.ooapi_sis import SisCatalogue, SisSchool
+from simulators.ooapi_sis.offering_groups_app import groups_of_offering
+from simulators.ooapi_sis.population_docs import under_offering
 from simulators.ooapi_sis.roster_changes import RosterMutator, apply_roster_changes
 
 TODAY = date(2026, 3, 1)  # a Sunday
@@ -91,3 +93,23 @@ def test_klas_changes_and_targeted_drops() -> None:
         mutator.drop_group(sis.group_ids.encode(2))
     renamed = mutator.groups(4)
     assert len(renamed) == 4 and sis.version >= 2
+
+
+def test_an_offering_lists_its_klas_and_its_lecturer(standards: Standards) -> None:
+    sis = school(students=60)
+    schemas = ooapi_schemas(standards)
+    timetable = sis.timetable
+    staff_ids = {sis.person_id(n) for n in range(sis.students, sis.persons)}
+    for number in (0, 9, 10, timetable.size - 1):
+        ident = timetable.offering(number)["offeringId"]
+        assert groups_of_offering(sis, ident) == [number // timetable.per_klas]
+        ((doc, person),) = timetable.staff_associations(number)
+        assert person in staff_ids and doc["role"] == "lecturer"
+        item = under_offering(doc, person)
+        assert schemas.validate("ComponentOfferingAssociationExpandable", item) == []
+    cohort = sis.running[sis.groups[0][0]]
+    assert 0 in groups_of_offering(sis, cohort)  # a running cohort: its klassen
+    assert groups_of_offering(sis, sis.courses[0]) == []
+    assert groups_of_offering(sis, sis.person_id(0)) is None  # unknown: 404
+    RosterMutator(sis).drop_group(sis.group_ids.encode(0))
+    assert groups_of_offering(sis, timetable.offering(0)["offeringId"]) == []

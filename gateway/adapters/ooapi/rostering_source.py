@@ -15,7 +15,9 @@ Reads, page by page (a page in memory at a time):
   ``GET /offerings/{offeringId}?expand=component`` would give it;
 - ``/offerings?offeringType=component`` (the mbo profile's list; ``since`` as given) ->
   ``offering`` items validated against the official ``ComponentOffering``; items of
-  another ``offeringType`` (a server that ignores the filter) are passed over.
+  another ``offeringType`` (a server that ignores the filter) are passed over;
+- per component offering, its groups and staff (:meth:`OoapiRosteringSource.relations`,
+  :mod:`.offering_relations`): OOAPI v5 lists them only under the offering.
 
 An item that fails its schema comes out as :class:`Rejected` with its raw payload and its
 errors (which never quote values), and its id when it has one. Member items carry the id
@@ -33,6 +35,7 @@ from gateway.adapters.ooapi.client import OoapiClient, resource_path
 from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.ooapi.enrolment_source import SourceItem
 from gateway.adapters.ooapi.mbo_profile import MboProfile
+from gateway.adapters.ooapi.offering_relations import OfferingRelationReader, OfferingRelations
 
 __all__ = ["GROUP", "MEMBER", "MEMBERS_PATH", "OFFERING", "MembersFrom", "OoapiRosteringSource"]
 
@@ -73,6 +76,29 @@ class OoapiRosteringSource:
         self.members_from = members_from
         #: Items read so far, valid or not.
         self.fetched = 0
+        self._relations = OfferingRelationReader(client)
+
+    @property
+    def relation_pages(self) -> int:
+        """Pages requested of the offerings' group and association lists."""
+        return self._relations.pages
+
+    @property
+    def relations_not_offered(self) -> list[str]:
+        """The relation lists this SIS answered 404 or 405 for (not asked again)."""
+        return sorted(k for k, offered in self._relations.offered.items() if offered is False)
+
+    def relations(self, offering_id: str) -> OfferingRelations:
+        """The groups and staff of one component offering (see :mod:`.offering_relations`).
+
+        Raises:
+            UpstreamError: a list failed after the client's retries.
+        """
+        before = self._relations.fetched
+        try:
+            return self._relations.read(offering_id)
+        finally:
+            self.fetched += self._relations.fetched - before
 
     def groups(self) -> Iterator[list[SourceItem]]:
         """Every group of ``/groups``, a page at a time."""
