@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
+    Computed,
     DateTime,
     Index,
     Integer,
@@ -16,6 +19,8 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement
 
 __all__ = [
     "RELAY_LANES",
@@ -43,6 +48,36 @@ metadata = MetaData(
 #: Integer primary keys that autoincrement on SQLite too (BIGINT does not, there).
 BigSerial = BigInteger().with_variant(Integer(), "sqlite")
 
+
+class _PerDialect(ColumnElement[Any]):
+    """The SQL of a derived column's expression, per dialect (JSON is read differently on
+    each). The database computes such a column on every write, nothing else writes it:
+    migration 0010 makes it a generated column on PostgreSQL and a plain column that
+    triggers set on SQLite (3.40 reads no generated column from an index)."""
+
+    inherit_cache = False
+
+    def __init__(self, **sql: str) -> None:
+        self.sql = sql
+
+
+@compiles(_PerDialect)
+def _per_dialect(element: _PerDialect, compiler: Any, **kw: Any) -> str:
+    return element.sql[compiler.dialect.name]
+
+
+def _json_field(column: str, *path: str) -> dict[str, str]:
+    head = "".join(f" -> '{p}'" for p in path[:-1])
+    return {"postgresql": f"({column}{head} ->> '{path[-1]}')",
+            "sqlite": f"CAST(json_extract({column}, '$.{'.'.join(path)}') AS TEXT)"}
+
+
+def _family_name_key() -> dict[str, str]:
+    prefix = _json_field("data", "personalData", "family_name_prefix")
+    family = _json_field("data", "personalData", "family_name")
+    return {d: f"lower(trim(coalesce({prefix[d]} || ' ', '') || coalesce({family[d]}, '')))"
+            for d in prefix}
+
 entities = Table(
     "entities",
     metadata,
@@ -57,6 +92,14 @@ entities = Table(
     Column("deleted", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_entities_tenant_kind", "tenant", "kind", "source_system"),
+    # migration 0010: the state's person_id / group_id (memberships), indexed with
+    # (tenant, kind), for the OneRoster reads
+    Column("person_ref", String,
+           Computed(_PerDialect(**_json_field("state", "person_id")), persisted=True)),
+    Column("group_ref", String,
+           Computed(_PerDialect(**_json_field("state", "group_id")), persisted=True)),
+    Index("ix_entities_tenant_kind_person_ref", "tenant", "kind", "person_ref"),
+    Index("ix_entities_tenant_kind_group_ref", "tenant", "kind", "group_ref"),
 )
 
 outbox = Table(
@@ -122,4 +165,9 @@ person_data = Table(
     Column("person_id", String(36), primary_key=True),
     Column("data", JSON, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # migration 0010: the OneRoster familyName sort key (lower case; COLLATE "C" on
+    # PostgreSQL), indexed after (person_id, tenant); personal data, never read elsewhere
+    Column("family_name_key", String().with_variant(String(collation="C"), "postgresql"),
+           Computed(_PerDialect(**_family_name_key()), persisted=True)),
+    Index("ix_person_data_family_name_key", "person_id", "tenant", "family_name_key"),
 )

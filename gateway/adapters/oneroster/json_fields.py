@@ -3,7 +3,9 @@
 SQLAlchemy's ``state["person_id"].as_string()`` binds the path as a parameter and wraps
 it in a CAST; neither SQLite (which matches an index expression by its text) nor
 PostgreSQL can then use an index on the field. :class:`JsonText` renders the path
-literally, exactly as migration 0009 indexes it:
+literally, as migration 0009 indexed it (a membership's ``person_id`` and ``group_id`` are
+now read through the columns migration 0010 derives from them, ``person_ref`` and
+``group_ref``, which an index can answer alone):
 
 - SQLite: ``CAST(json_extract(state, '$.person_id') AS TEXT)`` (TEXT affinity, so that
   ``= person.id``, a VARCHAR column, may use the index; SQLite refuses an index whose

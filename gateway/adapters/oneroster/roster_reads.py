@@ -5,14 +5,17 @@ matches, then the page's objects by primary key; a CSV export
 reads one streamed query per file, in chunks. Nothing loads a whole tenant. Every OneRoster
 field a client may filter or sort on maps to an SQL expression here (JSON paths into the
 entity ``state``, ``json_extract`` on SQLite, ``->>`` on PostgreSQL); the membership
-fields that link persons and groups are :class:`.json_fields.JsonText`, which the indexes
-of migration 0009 serve, as does its (tenant, kind, id) index the default order:
+fields that link persons and groups are the columns ``person_ref`` and ``group_ref`` that
+the database generates from the state (migration 0010), indexed with (tenant, kind), so a
+membership lookup or a users count reads an index and no JSON; migration 0009's (tenant,
+kind, id) index serves the default order:
 
-- users are persons with at least one membership (an EXISTS per person on the person_id
+- users are persons with at least one membership (an EXISTS per person on the person_ref
   index); a person's role is a correlated lookup of its own memberships, so a page, one
   user or a count never aggregates all of the tenant's memberships; names come from
-  ``person_data`` by primary key, three JSON fields and nothing else (e-mail, birth date
-  and address are never read);
+  ``person_data`` by person id, three JSON fields and nothing else (e-mail, birth date
+  and address are never read); a sort on familyName reads the generated sort key
+  ``person_data.family_name_key`` (from its index) instead of every person's JSON;
 - an enrollment looks its group and person up by primary key (EXISTS, not a join: a
   count or a page of ids looks at neither), to report ``tobedeleted`` when either is gone.
 
@@ -32,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
-from gateway.adapters.oneroster.json_fields import JsonText
+from gateway.adapters.oneroster.index_hints import unindexed
 from gateway.adapters.oneroster.query import FieldType, Filter, Page, Sort
 from gateway.adapters.oneroster.sql_filter import Column, order_by, where_clause
 from gateway.mappings.oneroster_v1p2 import ENROLLMENT_ROLES, Record
@@ -87,6 +90,11 @@ class Collection:
     def joined(self, row: Any) -> dict[str, Any]:
         return {}
 
+    def sort_keys(self) -> dict[str, ColumnElement[Any]]:
+        """Fields whose sort form (lower case) the database keeps ready, by field: the
+        sort reads these instead of lowering the field's value row by row."""
+        return {}
+
     def fetch(self, tenant: str, ids: list[str]) -> Select[Any]:
         """The rows of ``ids`` (a page found by id first); by primary key."""
         return self.build(tenant)[0].where(self.table.c.id.in_(ids))
@@ -120,9 +128,15 @@ class _Classes(Collection):
 
 
 def _memberships_of(person: Any) -> ColumnElement[bool]:
-    """The memberships of ``person`` (a persons' table): a seek in the person_id index."""
+    """The memberships of ``person`` (a persons' table): a seek in the person_ref index."""
     return and_(_M.c.tenant == person.c.tenant, _M.c.kind == "membership",
-                JsonText(_M.c.state, "person_id") == person.c.id)
+                _M.c.person_ref == person.c.id)
+
+
+def _is_member(person: Any) -> ColumnElement[bool]:
+    """The person has a membership: reads the person_ref index alone (it selects only an
+    indexed column, so SQLite needs no row; PostgreSQL an index-only scan)."""
+    return select(_M.c.person_ref).where(_memberships_of(person)).exists()
 
 
 def _staff(person: Any) -> Any:
@@ -133,7 +147,7 @@ def _staff(person: Any) -> Any:
 
 
 class _Users(Collection):
-    """Persons with at least one membership (an EXISTS on the person_id index, so a page
+    """Persons with at least one membership (an EXISTS on the person_ref index, so a page
     in id order reads that page, and the count reads the index); the role per person."""
 
     _names = ("given_name", "family_name_prefix", "family_name")
@@ -142,10 +156,12 @@ class _Users(Collection):
         return person_data.c.data[("personalData", key)].as_string()  # type: ignore[no-any-return]
 
     def build(self, tenant: str) -> tuple[Select[Any], dict[str, Column]]:
-        data = and_(person_data.c.tenant == _P.c.tenant, person_data.c.person_id == _P.c.id)
+        # by person_id first, so that SQLite reads the sort key from its index (index_hints)
+        data = and_(unindexed(person_data.c.tenant) == _P.c.tenant,
+                    person_data.c.person_id == _P.c.id)
         names = [self._name(k).label(k) for k in self._names]
         staff = _staff(_P)
-        member = select(_M.c.id).where(_memberships_of(_P)).exists()
+        member = _is_member(_P)
         query = (select(literal("person").label("kind"), _P.c.state, _P.c.deleted,
                         _P.c.updated_at, staff.label("staff"), *names)
                  .select_from(_P.outerjoin(person_data, data))
@@ -159,6 +175,10 @@ class _Users(Collection):
                        "familyName": (family, T), "enabledUser": (enabled, T),
                        "roles.role": (role, T)}
 
+    def sort_keys(self) -> dict[str, ColumnElement[Any]]:
+        # the generated lower(familyName) (persons without personal data: '', as above)
+        return {"familyName": func.coalesce(person_data.c.family_name_key, "")}
+
     def joined(self, row: Any) -> dict[str, Any]:
         names = {k: getattr(row, k) for k in self._names}
         return {"role": "teacher" if row.staff else "student",
@@ -171,7 +191,7 @@ class _UserRoles(_Users):
 
     def build(self, tenant: str) -> tuple[Select[Any], dict[str, Column]]:
         query, columns = super().build(tenant)
-        member = select(_M.c.id).where(_memberships_of(_P)).exists()
+        member = _is_member(_P)
         lean = select(literal("person").label("kind"), _P.c.state, _P.c.deleted,
                       _P.c.updated_at, _staff(_P).label("staff")).where(
             _P.c.tenant == tenant, _P.c.kind == "person", member)
@@ -181,18 +201,18 @@ class _UserRoles(_Users):
         return {"role": "teacher" if row.staff else "student", "names": None}
 
 
-def _live(table: Any, key: str) -> ColumnElement[bool]:
-    """The membership's group or person (``key``) exists and is not deleted: a primary-key
+def _live(table: Any, ref: Any) -> ColumnElement[bool]:
+    """The membership's group or person (``ref``) exists and is not deleted: a primary-key
     seek, evaluated only where asked for (a page's rows, a status filter), so that
     counting or paging the memberships joins nothing."""
     return select(table.c.id).where(
-        table.c.tenant == _M.c.tenant, table.c.id == JsonText(_M.c.state, key),
+        table.c.tenant == _M.c.tenant, table.c.id == ref,
         table.c.deleted.is_(False)).exists()
 
 
 class _Enrollments(Collection):
     def build(self, tenant: str) -> tuple[Select[Any], dict[str, Column]]:
-        gone = ~and_(_live(_G, "group_id"), _live(_P, "person_id"))
+        gone = ~and_(_live(_G, _M.c.group_ref), _live(_P, _M.c.person_ref))
         query = (select(_M.c.kind, _M.c.state, _M.c.deleted, _M.c.updated_at,
                         gone.label("gone"))
                  .where(_M.c.tenant == tenant, _M.c.kind == "membership"))
@@ -203,8 +223,8 @@ class _Enrollments(Collection):
         return query, {
             **_common(_M, ended), "role": (role, T),
             "primary": (case((member == "teacher", "true"), else_="false"), T),
-            "user.sourcedId": (JsonText(_M.c.state, "person_id"), T),
-            "class.sourcedId": (JsonText(_M.c.state, "group_id"), T),
+            "user.sourcedId": (_M.c.person_ref, T),
+            "class.sourcedId": (_M.c.group_ref, T),
             "beginDate": (_text(_M, "start_date"), D), "endDate": (_text(_M, "end_date"), D)}
 
     def joined(self, row: Any) -> dict[str, Any]:
@@ -260,7 +280,8 @@ class RosterReads:
         e.g. ``{"roles.role": "student"}``), and the number of matches."""
         query, columns = self._query(collection, tenant, where, fixed or {})
         ident = collection.table.c.id
-        order = order_by(sort, columns, ident, byte_order=self._byte_order)
+        order = order_by(sort, columns, ident, byte_order=self._byte_order,
+                         keys=collection.sort_keys())
         # first the page's ids from lean rows: in id order an index walk that stops at the
         # page, and the total a separate count (an index read); a sorted page must look
         # at every match anyway, so it counts them in the same pass (a window count).

@@ -53,18 +53,21 @@ def where_clause(where: Filter, columns: Mapping[str, Column]) -> ColumnElement[
 
 def order_by(
     sort: Sort | None, columns: Mapping[str, Column], ident: ColumnElement[Any],
-    *, byte_order: bool = False,
+    *, byte_order: bool = False, keys: Mapping[str, ColumnElement[Any]] | None = None,
 ) -> list[ColumnElement[Any]]:
     """ORDER BY the sort field (if any) and then the id: a total order for stable pages.
 
     Text sorts by its lower-case form, in byte order (``byte_order``: ``COLLATE "C"``, for
     PostgreSQL, whose default collation differs from SQLite's), the same on both.
+    ``keys`` holds fields whose lower-case form the database keeps ready (a generated
+    column): those sort by it, the same order without computing it per row.
     """
     order: list[ColumnElement[Any]] = []
     if sort is not None:
         column, kind = columns[sort.field]
         if kind is FieldType.TEXT:
-            column = func.lower(column)
+            ready = (keys or {}).get(sort.field)
+            column = func.lower(column) if ready is None else ready
             if byte_order:
                 column = column.collate("C")
         order.append(column.desc() if sort.descending else column.asc())
