@@ -2,8 +2,9 @@
 
 Every member of a klas subscribes to the same group feed, and their clients poll it
 independently: after a change each of them asks for the new body once. The body is a
-function of the feed's ETag (target, index stamp, window, renderer) and its display
-name, so the first request renders it and the others get the same bytes from here.
+function of the feed's ETag (target, index stamp, window, display name, renderer: see
+:mod:`gateway.api.routers.calendar`), which is its key here, so the first request renders
+it and the others get the same bytes from here.
 
 Bounded by bytes (a year of one klas is ~0.5 MiB), least recently used out first; one
 cache per engine, so two gateways in one process (tests) never share bodies.

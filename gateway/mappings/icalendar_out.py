@@ -29,6 +29,7 @@ library's rendering and parse it back with the library.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -40,7 +41,8 @@ from icalendar import Calendar, Timezone
 
 from gateway.domain.rostering import ActivityKind, ActivityStatus, TimetableActivity
 
-__all__ = ["AMSTERDAM", "FeedEvent", "escape_text", "feed_calendar", "feed_uid", "fold"]
+__all__ = ["AMSTERDAM", "FeedEvent", "escape_text", "feed_calendar", "feed_uid", "fold",
+           "frame_digest"]
 
 TIMEZONE = "Europe/Amsterdam"
 AMSTERDAM = ZoneInfo(TIMEZONE)
@@ -103,6 +105,19 @@ def _frame(calendar_id: UUID, name: str, first_year: int, last_year: int) -> byt
     if not document.endswith(_END):  # pragma: no cover - the library's own framing
         raise RuntimeError("icalendar ended the calendar unexpectedly")
     return document[:-len(_END)]
+
+
+@lru_cache(maxsize=16)
+def frame_digest(first_year: int, last_year: int) -> str:
+    """A digest of what every feed's frame holds besides its UID and name, for its years.
+
+    The VTIMEZONE comes from the ``icalendar`` library and the tz database: an upgrade of
+    either can change a feed's bytes with no change to its data, so a feed's validator
+    includes this (see :mod:`gateway.api.routers.calendar`).
+    """
+    frame = b"|".join((PRODID.encode(), str(REFRESH).encode(),
+                       _timezone(first_year, last_year).to_ical()))
+    return hashlib.sha256(frame).hexdigest()[:16]
 
 
 @lru_cache(maxsize=16)

@@ -2,46 +2,60 @@
 
 Activities are stored as JSON in the generic ``entities`` table, which cannot be searched
 by group, person or room. This index holds one row per (activity, link) -- link kind
-``group``, ``staff`` or ``room`` with its ref (canonical id or room code) -- and one row
-per active membership (person, group), both kept up to date from the event log by
-:mod:`gateway.store.timetable_projection`.
+``group``, ``staff`` or ``room`` with its ref (canonical id or room code) --, one row per
+membership (person, group) with the moments it starts and ends, and one row per group
+with the code a feed shows in its name (the tables: :mod:`gateway.store.timetable_tables`);
+all kept up to date from the event log by :mod:`gateway.store.timetable_projection`.
 
 A link an activity loses (or every link of a deleted activity) stays as a ``removed`` row
 carrying the event that removed it: so the newest ``seq`` over a feed's rows -- removed
-ones included -- changes with every change to that feed, and is all a validator (ETag)
-needs. The same holds for memberships (an ended membership stays, inactive).
+ones included -- changes with every change to that feed. The same holds for memberships
+(an ended membership stays, inactive) and for a group's code (its row's ``seq`` moves when
+the code does). :meth:`TimetableIndex.feed_stamp` reads that number, the time of that
+change and the group's code in one statement: everything a feed's validators (ETag,
+Last-Modified) need, without reading an entity.
+
+A membership row holds ``valid_from`` / ``valid_until``: the membership's ``start_date``
+at 00:00 and the day after its ``end_date`` at 00:00, Europe/Amsterdam (the end date is
+the last day of membership), as UTC; NULL where the membership has no such date. A
+person's feed lists a group's activity only when it starts inside one of their active
+memberships of that group.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
     ColumnElement,
-    DateTime,
     Engine,
-    Index,
-    Integer,
+    Join,
     Select,
-    String,
-    Table,
     and_,
     func,
+    null,
     or_,
     select,
     union_all,
 )
 
 from gateway.domain.rostering import TimetableActivity
-from gateway.store.tables import entities, metadata
+from gateway.store.tables import entities
+from gateway.store.timetable_tables import (
+    MAX_REF,
+    timetable_index,
+    timetable_index_cursors,
+    timetable_index_groups,
+    timetable_index_memberships,
+    utc,
+)
 
 __all__ = [
+    "MAX_REF",
+    "FeedStamp",
     "FeedTarget",
     "LinkKind",
     "StoredActivity",
@@ -49,54 +63,13 @@ __all__ = [
     "TimetableIndex",
     "timetable_index",
     "timetable_index_cursors",
+    "timetable_index_groups",
     "timetable_index_memberships",
+    "utc",
 ]
 
 #: Ids per read of activity states (well inside SQLite's bound-parameter limit).
 STATES_PER_READ = 1000
-#: Longest ref the index holds (canonical ids are 36; room codes are free text).
-MAX_REF = 128
-
-timetable_index = Table(
-    "timetable_index",
-    metadata,
-    Column("tenant", String(63), primary_key=True),
-    Column("activity_id", String(36), primary_key=True),
-    Column("link_kind", String(8), primary_key=True),
-    Column("ref", String(MAX_REF), primary_key=True),
-    Column("start_at", DateTime(timezone=True), nullable=False),
-    Column("end_at", DateTime(timezone=True), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("status", String(12), nullable=False),
-    #: The activity no longer has this link (or was deleted); kept for the validator.
-    Column("removed", Boolean, nullable=False),
-    #: Event log sequence number of the last change to this row.
-    Column("seq", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Index("ix_timetable_index_tenant_link_kind_ref_seq", "tenant", "link_kind", "ref", "seq"),
-)
-
-timetable_index_memberships = Table(
-    "timetable_index_memberships",
-    metadata,
-    Column("tenant", String(63), primary_key=True),
-    Column("membership_id", String(36), primary_key=True),
-    Column("person_id", String(36), primary_key=True),
-    Column("group_id", String(36), primary_key=True),
-    Column("active", Boolean, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Index("ix_timetable_index_memberships_tenant_person_id", "tenant", "person_id"),
-)
-
-timetable_index_cursors = Table(
-    "timetable_index_cursors",
-    metadata,
-    Column("tenant", String(63), primary_key=True),
-    Column("cursor", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 
 class LinkKind(StrEnum):
@@ -129,9 +102,17 @@ class FeedTarget:
     ref: str
 
 
-def utc(value: datetime) -> datetime:
-    """Aware UTC for storing and comparing (SQLite keeps no offset; it hands back naive)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+@dataclass(frozen=True)
+class FeedStamp:
+    """What a feed's validators are made of, as the index holds it at one moment."""
+
+    #: The newest event that changed the feed's rows (0 when none did).
+    seq: int
+    #: When it happened: the latest time among the newest row of each kind the feed has
+    #: (activities, memberships, group code); None when there is none.
+    changed_at: datetime | None
+    #: A group feed's group code (None for other feeds, or a group the index has no code of).
+    label: str | None
 
 
 class TimetableIndex:
@@ -148,27 +129,34 @@ class TimetableIndex:
         self.engine = engine
 
     def stamp(self, target: FeedTarget) -> int:
-        """The newest event that changed the target's feed (0 when none did).
+        """The newest event that changed the target's feed (0 when none did)."""
+        return self.feed_stamp(target).seq
 
-        One indexed aggregate; removed links and ended memberships count, so a feed that
-        lost an activity gets a new stamp too.
+    def feed_stamp(self, target: FeedTarget) -> FeedStamp:
+        """The target's stamp: newest change, its time, and a group's code.
+
+        One statement, a few steps down the indexes (the newest row of each kind of row
+        the feed has); removed links, ended memberships and a group's code count, so a
+        feed that lost an activity, a member who left and a renamed group all get a new
+        stamp.
         """
-        t, m = timetable_index, timetable_index_memberships
-        if target.kind is TargetKind.PERSON:  # a membership that ended changes it too
-            parts = union_all(
-                select(t.c.seq).where(_where(target)),
-                select(m.c.seq).where(m.c.tenant == target.tenant,
-                                      m.c.person_id == target.ref),
-            ).subquery()
-            query = select(func.max(parts.c.seq))
-        else:
-            query = select(func.max(t.c.seq)).where(_where(target))
+        g = timetable_index_groups
+        parts = [_newest(rows) for rows in _stamp_rows(target)]
+        label: Any = null()
+        if target.kind is TargetKind.GROUP:
+            label = select(g.c.code).where(g.c.tenant == target.tenant,
+                                           g.c.group_id == target.ref).scalar_subquery()
+        rows = union_all(*parts).subquery()
+        query = select(func.max(rows.c.seq), func.max(rows.c.updated_at), label)
         with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar() or 0)
+            seq, changed_at, code = conn.execute(query).one()
+        return FeedStamp(int(seq or 0), None if changed_at is None else utc(changed_at),
+                         code)
 
     def activity_ids(self, target: FeedTarget, *, start: datetime, end: datetime) -> list[str]:
         """Ids of the target's live activities that overlap ``[start, end)``, sorted."""
-        query = _ids(target, start, end).distinct().order_by(timetable_index.c.activity_id)
+        query = _ids(target, start, end).distinct()
+        query = query.order_by(query.selected_columns.activity_id)
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
@@ -209,10 +197,66 @@ class TimetableIndex:
 
 
 def _ids(target: FeedTarget, start: datetime, end: datetime) -> Select[Any]:
-    """The ids of the target's live activities overlapping ``[start, end)``."""
+    """The ids of the target's live activities overlapping ``[start, end)`` (repeats).
+
+    A person's group activities only while they are a member: the activity starts at or
+    after a membership's ``valid_from`` and before its ``valid_until``. Their two kinds of
+    rows are read apart (a join from their memberships, their own staff rows) and put
+    together, so each read follows an index.
+    """
+    t, m = timetable_index, timetable_index_memberships
+    live = (t.c.removed.is_(False), t.c.start_at < utc(end), t.c.end_at > utc(start))
+    if target.kind is not TargetKind.PERSON:
+        return select(t.c.activity_id).where(_where(target), *live)
+    as_member = select(t.c.activity_id).select_from(_member_rows(target)).where(
+        or_(m.c.valid_from.is_(None), m.c.valid_from <= t.c.start_at),
+        or_(m.c.valid_until.is_(None), t.c.start_at < m.c.valid_until), *live)
+    as_staff = select(t.c.activity_id).where(_own_rows(target), *live)
+    both = union_all(as_member, as_staff).subquery()
+    return select(both.c.activity_id)
+
+
+def _stamp_rows(target: FeedTarget) -> list[Select[Any]]:
+    """The (seq, updated_at) rows whose newest is the feed's stamp.
+
+    A person's: the rows of their active memberships' groups, whatever the dates (a
+    superset of what the feed lists, which is all a stamp needs), their own staff rows,
+    and their memberships, so one that ended or changed its dates counts. A group's: its
+    rows and its code's.
+    """
+    t, m, g = timetable_index, timetable_index_memberships, timetable_index_groups
+    if target.kind is TargetKind.PERSON:
+        return [select(t.c.seq, t.c.updated_at).select_from(_member_rows(target)),
+                select(t.c.seq, t.c.updated_at).where(_own_rows(target)),
+                select(m.c.seq, m.c.updated_at).where(m.c.tenant == target.tenant,
+                                                      m.c.person_id == target.ref)]
+    rows = [select(t.c.seq, t.c.updated_at).where(_where(target))]
+    if target.kind is TargetKind.GROUP:
+        rows.append(select(g.c.seq, g.c.updated_at).where(g.c.tenant == target.tenant,
+                                                          g.c.group_id == target.ref))
+    return rows
+
+
+def _newest(rows: Select[Any]) -> Select[Any]:
+    """The row of ``rows`` with the highest ``seq``: one step back along an index."""
+    newest = rows.order_by(rows.selected_columns.seq.desc()).limit(1).subquery()
+    return select(newest.c.seq, newest.c.updated_at)
+
+
+def _member_rows(target: FeedTarget) -> Join:
+    """A person's active memberships joined to their groups' rows (filter on the join)."""
+    t, m = timetable_index, timetable_index_memberships
+    return m.join(t, and_(
+        t.c.tenant == m.c.tenant, t.c.link_kind == LinkKind.GROUP.value,
+        t.c.ref == m.c.group_id, m.c.tenant == target.tenant, m.c.person_id == target.ref,
+        m.c.active.is_(True)))
+
+
+def _own_rows(target: FeedTarget) -> ColumnElement[bool]:
+    """A person's own rows: the activities they are staff of."""
     t = timetable_index
-    return select(t.c.activity_id).where(_where(target), t.c.removed.is_(False),
-                                         t.c.start_at < utc(end), t.c.end_at > utc(start))
+    return and_(t.c.tenant == target.tenant, t.c.link_kind == LinkKind.STAFF.value,
+                t.c.ref == target.ref)
 
 
 def _where(target: FeedTarget) -> ColumnElement[bool]:

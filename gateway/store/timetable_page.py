@@ -12,6 +12,9 @@ Here a page is applied in three steps, whatever its size:
 3. the rows of each entity that changed replaced: one bulk delete and one bulk insert
    (PostgreSQL: ``COPY``).
 
+Group events only keep each group's code (:mod:`gateway.store.timetable_group_codes`);
+a membership row carries the moments its dates stand for (:func:`day_start`).
+
 The caller holds one transaction per page (SQLite: :func:`write_lock` first, so the rows
 read are the rows replaced even with another process catching up beside it).
 """
@@ -21,7 +24,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pydantic
@@ -32,24 +37,34 @@ from sqlalchemy.exc import IntegrityError
 from gateway.domain.rostering import Membership, MembershipState, TimetableActivity
 from gateway.events.outbox import OutboxEvent
 from gateway.events.types import Change, event_type
-from gateway.store.timetable_index import (
+from gateway.store.timetable_group_codes import (
+    GROUP_EVENT_TYPES,
+    GroupCode,
+    apply_group_codes,
+    group_code,
+)
+from gateway.store.timetable_index import LinkKind
+from gateway.store.timetable_tables import (
     MAX_REF,
-    LinkKind,
     timetable_index,
     timetable_index_memberships,
     utc,
 )
 
-__all__ = ["EVENT_TYPES", "apply_events", "write_lock"]
+__all__ = ["EVENT_TYPES", "apply_events", "day_start", "write_lock"]
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPES = tuple(event_type(cls, change) for cls in (TimetableActivity, Membership)
-                    for change in Change)
+_LINKED = tuple(event_type(cls, change) for cls in (TimetableActivity, Membership)
+                for change in Change)
+EVENT_TYPES = _LINKED + GROUP_EVENT_TYPES
 _DELETED = frozenset(event_type(cls, Change.DELETED) for cls in (TimetableActivity, Membership))
 _ACTIVITY = frozenset(event_type(TimetableActivity, change) for change in Change)
 #: Ids per ``IN (...)``: well inside SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
+#: Membership dates are school days, which begin at midnight where the school is.
+_SCHOOL_ZONE = ZoneInfo("Europe/Amsterdam")
+_DATETIMES = ("start_at", "end_at", "updated_at", "valid_from", "valid_until")
 
 Link = tuple[str, str]
 Rows = dict[Link, dict[str, Any]]
@@ -98,7 +113,12 @@ def apply_events(conn: Connection, events: Sequence[OutboxEvent]) -> int:
     """
     applied = 0
     by_tenant: dict[str, list[_Change]] = {}
+    codes: dict[str, list[GroupCode]] = {}
     for event in events:
+        code = group_code(event)
+        if code is not None:
+            codes.setdefault(event.tenant, []).append(code)
+            continue
         change = _decode(event)
         if change is not None:
             by_tenant.setdefault(event.tenant, []).append(change)
@@ -107,12 +127,29 @@ def apply_events(conn: Connection, events: Sequence[OutboxEvent]) -> int:
             mine = [c for c in changes if c.shape is shape]
             if mine:
                 applied += _apply(conn, shape, tenant, mine)
+    for tenant, group_codes in codes.items():
+        applied += apply_group_codes(conn, tenant, group_codes)
     return applied
+
+
+def day_start(day: date | None, *, days: int = 0) -> datetime | None:
+    """Midnight (Europe/Amsterdam) of ``day`` plus ``days``, in UTC; None: no bound.
+
+    A date at the edge of the calendar (a source's ``9999-12-31`` for "open-ended") has
+    no such moment and counts as no bound.
+    """
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=days), time(), _SCHOOL_ZONE
+                                ).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _decode(event: OutboxEvent) -> _Change | None:
     """The rows an event wants for its entity; None (logged) when its data is broken."""
-    if event.type not in EVENT_TYPES:
+    if event.type not in _LINKED:
         return None
     deleted = event.type in _DELETED
     stamp = {"version": event.entity_version, "seq": int(event.seq or 0),
@@ -133,9 +170,10 @@ def _decode(event: OutboxEvent) -> _Change | None:
         wanted = {}
         if not deleted:
             membership = Membership.model_validate(event.data["entity"])
-            if membership.state is MembershipState.ACTIVE:
-                wanted = {(str(membership.person_id), str(membership.group_id)):
-                          {"active": True}}
+            if membership.state is MembershipState.ACTIVE:  # the end date is its last day
+                wanted = {(str(membership.person_id), str(membership.group_id)): {
+                    "active": True, "valid_from": day_start(membership.start_date),
+                    "valid_until": day_start(membership.end_date, days=1)}}
         return _Change(_MEMBERSHIPS, event.subject, event.entity_version, stamp, wanted)
     except (pydantic.ValidationError, KeyError, TypeError):
         log.warning("skipped timetable event %s: its data does not validate", event.event_id)
@@ -211,8 +249,8 @@ def _read(conn: Connection, shape: _Shape, tenant: str, owners: list[str]
         for row in conn.execute(query):
             m = row._mapping
             stored = {c.name: m[c] for c in values}
-            for name in ("start_at", "end_at", "updated_at"):
-                if name in stored:  # SQLite hands back naive datetimes
+            for name in _DATETIMES:
+                if stored.get(name) is not None:  # SQLite hands back naive datetimes
                     stored[name] = utc(stored[name])
             state.setdefault(m[owner], {})[(m[first], m[second])] = stored
     return state

@@ -1,6 +1,6 @@
 """Keeps the timetable index current by following each tenant's event log.
 
-The projection reads the ``timetable-activity`` and ``membership`` events after the
+The projection reads the ``timetable-activity``, ``membership`` and ``group`` events after the
 tenant's cursor (a :class:`~gateway.store.tenant_cursors.TenantCursors` row, as the RIO
 delivery and the intake forwarding keep theirs) and writes the index rows in
 :mod:`gateway.store.timetable_index`. A feed request calls :meth:`catch_up` first, which
@@ -30,8 +30,8 @@ from gateway.events.log import EventLog
 from gateway.events.outbox import OutboxEvent
 from gateway.store.tables import outbox
 from gateway.store.tenant_cursors import TenantCursors
-from gateway.store.timetable_index import timetable_index_cursors
 from gateway.store.timetable_page import EVENT_TYPES, apply_events, write_lock
+from gateway.store.timetable_tables import timetable_index_cursors
 
 __all__ = ["EVENT_TYPES", "TimetableProjection", "follow_timetables"]
 

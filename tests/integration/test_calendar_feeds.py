@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, event
 
 from gateway.api.app import create_app
 from gateway.api.auth.clients import ClientRegistry
+from gateway.api.conditional import http_date
 from gateway.api.routers import calendar, calendar_admin
 from gateway.api.testing import settings_for_tests
 from gateway.bootstrap import Gateway, bootstrap
@@ -61,9 +63,38 @@ class Api:
         return str(httpx.URL(reply.json()["feedUrl"]).path)
 
 
+class Clock:
+    """The gateway's clock, moved by the test (the store stamps changes with it too)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
 def api(engine: Engine) -> Iterator[Api]:
-    gateway = bootstrap(settings_for_tests(), engine=engine, publisher=InMemoryEventPublisher())
+    with _serve(engine, None) as served:
+        yield served
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def clocked_api(engine: Engine, clock: Clock) -> Iterator[Api]:
+    with _serve(engine, clock) as served:
+        yield served
+
+
+@contextmanager
+def _serve(engine: Engine, clock: Clock | None) -> Iterator[Api]:
+    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    gateway = bootstrap(settings_for_tests(), engine=engine, publisher=InMemoryEventPublisher(),
+                        **extra)
     app = create_app(gateway)
     paths = {getattr(route, "path", "") for route in app.routes}
     for router in (calendar.router, calendar_admin.router):  # until app.py includes them
@@ -312,3 +343,125 @@ def test_a_second_client_gets_the_rendered_body_without_reading_activities(api: 
     assert not [s for s in statements if "entities.version" in s]
     assert (second.content, second.headers["etag"]) == (first.content, first.headers["etag"])
     assert len(_events(second)) == 3
+
+
+def test_head_answers_the_get_header_fields_without_a_body(api: Api) -> None:
+    group = _group("5A")
+    api.gateway.store.upsert([group, _activity("les-h", group_ids=(group.id,))])
+    feed = api.subscribe("group", str(group.id))
+    with api.client() as client:
+        head = client.head(feed)
+        get = client.get(feed)
+        revalidated = client.head(feed, headers={"If-None-Match": get.headers["etag"]})
+        unknown = client.head(f"/calendar/{'A' * 43}.ics")
+    assert (head.status_code, head.content) == (200, b"")
+    fields = ("etag", "content-type", "content-length", "cache-control")
+    assert {f: head.headers.get(f) for f in fields} == {f: get.headers.get(f) for f in fields}
+    assert int(head.headers["content-length"]) == len(get.content) > 0
+    assert (revalidated.status_code, revalidated.content) == (304, b"")
+    assert revalidated.headers["etag"] == get.headers["etag"]
+    assert (unknown.status_code, unknown.content) == (404, b"")
+
+
+def test_a_renamed_group_gets_a_new_tag_and_name_but_other_group_fields_do_not(
+    api: Api,
+) -> None:
+    group = _group("6A")
+    api.gateway.store.upsert([group, _activity("les-n", group_ids=(group.id,))])
+    feed = api.subscribe("group", str(group.id))
+    with api.client() as client:
+        first = client.get(feed)
+        api.gateway.store.upsert([group.model_copy(update={"code": "6A-BOL"})])
+        renamed = client.get(feed, headers={"If-None-Match": first.headers["etag"]})
+        api.gateway.store.upsert([group.model_copy(update={"code": "6A-BOL",
+                                                           "name": "Klas 6A (BOL)"})])
+        same_code = client.get(feed, headers={"If-None-Match": renamed.headers["etag"]})
+    assert str(Calendar.from_ical(first.content)["X-WR-CALNAME"]) == "Rooster 6A"
+    assert renamed.status_code == 200
+    assert renamed.headers["etag"] != first.headers["etag"]
+    calendar_ = Calendar.from_ical(renamed.content)
+    assert (str(calendar_["NAME"]), str(calendar_["X-WR-CALNAME"])) == (
+        "Rooster 6A-BOL", "Rooster 6A-BOL")
+    assert same_code.status_code == 304  # the long name is not in the feed
+
+
+def test_a_member_sees_a_groups_lessons_only_between_their_start_and_end_dates(
+    api: Api,
+) -> None:
+    group = _group("7A")
+    joined = datetime.now(AMSTERDAM).date() + timedelta(days=7)
+
+    def lesson(ident: str, day: int, hour: int, minute: int = 0) -> TimetableActivity:
+        start = datetime.combine(joined + timedelta(days=day), time(hour, minute), AMSTERDAM)
+        return _activity(ident, group_ids=(group.id,), start=start,
+                         end=start + timedelta(minutes=20))
+
+    before = lesson("before", -1, 23, 30)      # the evening before they joined
+    first_day = lesson("first-day", 0, 0, 10)  # 23:10 UTC the day before: Amsterdam counts
+    last_day = lesson("last-day", 2, 23, 30)   # their end date is the last day of membership
+    after = lesson("after", 3, 0, 10)
+    membership = Membership.create(
+        tenant=TENANT, source=SourceRef(system="sis", id=f"7A-{PERSON}"), group_id=group.id,
+        person_id=PERSON, start_date=joined, end_date=joined + timedelta(days=2))
+    api.gateway.store.upsert([group, before, first_day, last_day, after, membership])
+    feed = api.subscribe("person", str(PERSON))
+    with api.client() as client:
+        member = client.get(feed)
+        api.gateway.store.upsert([membership.model_copy(update={"end_date": joined})])
+        left_early = client.get(feed, headers={"If-None-Match": member.headers["etag"]})
+        api.gateway.store.upsert([membership.model_copy(update={"start_date": None,
+                                                                "end_date": None})])
+        open_ended = client.get(feed, headers={"If-None-Match": left_early.headers["etag"]})
+    assert set(_events(member)) == {feed_uid(first_day.id), feed_uid(last_day.id)}
+    assert left_early.status_code == 200
+    assert set(_events(left_early)) == {feed_uid(first_day.id)}
+    assert open_ended.status_code == 200
+    assert set(_events(open_ended)) == {feed_uid(a.id) for a in (before, first_day, last_day,
+                                                                 after)}
+
+
+def test_last_modified_and_if_modified_since_follow_rfc_9110(
+    clocked_api: Api, clock: Clock,
+) -> None:
+    api = clocked_api
+    group = _group("8A")
+    lesson = _activity("les-lm", group_ids=(group.id,))
+    midnight = datetime.combine(clock.now.astimezone(AMSTERDAM).date(), time(), AMSTERDAM)
+    clock.now = max(clock.now, midnight + timedelta(minutes=1))  # the change is today's
+    created = clock.now
+    api.gateway.store.upsert([group, lesson])
+    feed = api.subscribe("group", str(group.id))
+    with api.client() as client:
+        fresh = client.get(feed)  # the change is not a second old: a later one could share it
+        clock.now += timedelta(seconds=5)
+        first = client.get(feed)
+        stamp = first.headers["last-modified"]
+
+        def since(value: str, **more: str) -> httpx.Response:
+            return client.get(feed, headers={"If-Modified-Since": value, **more})
+
+        same = since(stamp)
+        later = since(http_date(created + timedelta(seconds=3)))
+        earlier = since(http_date(created - timedelta(seconds=1)))
+        garbage = since("yesterday")
+        future = since(http_date(clock.now + timedelta(days=1)))
+        other_tag = since(stamp, **{"If-None-Match": 'W/"elsewhere"'})
+        head = client.head(feed, headers={"If-Modified-Since": stamp})
+
+        clock.now += timedelta(minutes=1)
+        changed = clock.now
+        api.gateway.store.upsert([lesson.model_copy(update={"rooms": ("B0.01",)})])
+        clock.now += timedelta(seconds=5)
+        moved = since(stamp)
+    assert "last-modified" not in fresh.headers
+    assert first.status_code == 200 and stamp == http_date(created)
+    assert (same.status_code, same.content, same.headers["etag"]) == (
+        304, b"", first.headers["etag"])
+    assert same.headers["last-modified"] == stamp
+    assert later.status_code == 304
+    assert [r.status_code for r in (earlier, garbage, future, other_tag)] == [200] * 4
+    assert other_tag.content == first.content  # If-None-Match decides when present
+    assert (head.status_code, head.content) == (304, b"")
+    assert moved.status_code == 200
+    assert moved.headers["last-modified"] == http_date(changed)
+    assert moved.headers["etag"] != first.headers["etag"]

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
 from sqlalchemy import Engine, Text, cast, func, select
 
 from gateway.domain import SourceRef
-from gateway.domain.rostering import Group, GroupKind, TimetableActivity
+from gateway.domain.rostering import (
+    Group,
+    GroupKind,
+    Membership,
+    MembershipState,
+    TimetableActivity,
+)
 from gateway.errors import NotFoundError, ValidationError
 from gateway.events.outbox import OutboxWriter
 from gateway.events.topics import TopicNames
@@ -40,6 +46,7 @@ TENANT = "roc-a"
 START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
 G1 = UUID("11111111-1111-4111-8111-111111111111")
 G2 = UUID("22222222-2222-4222-8222-222222222222")
+PERSON = UUID("33333333-3333-4333-8333-333333333333")
 
 
 def _store(engine: Engine) -> EntityStore:
@@ -145,3 +152,62 @@ def test_the_background_loop_catches_every_tenant_up(engine: Engine) -> None:
     assert not projection.behind("roc-a") and not projection.behind("roc-b")
     index = TimetableIndex(engine)
     assert len(_window(index, FeedTarget("roc-b", TargetKind.GROUP, str(G1)))) == 1
+
+
+def test_a_persons_group_activities_are_bounded_by_their_membership_dates(
+    engine: Engine,
+) -> None:
+    store = _store(engine)
+    days = [_activity(f"day-{n}", start=START + timedelta(days=n),
+                      end=START + timedelta(days=n, hours=1)) for n in range(5)]
+    # 23:30 UTC on 8 September is 01:30 on the 9th in Amsterdam: inside a start of the 9th
+    night = _activity("night", start=datetime(2026, 9, 8, 23, 30, tzinfo=UTC),
+                      end=datetime(2026, 9, 9, 0, 30, tzinfo=UTC))
+    membership: Membership = Membership.create(
+        tenant=TENANT, source=SourceRef(system="sis", id="m"), group_id=G1, person_id=PERSON,
+        start_date=date(2026, 9, 9), end_date=date(2026, 9, 10))
+    store.upsert([*days, night, membership])
+    projection, index = TimetableProjection(engine), TimetableIndex(engine)
+    projection.catch_up(TENANT)
+    person = FeedTarget(TENANT, TargetKind.PERSON, str(PERSON))
+
+    def listed() -> set[str]:
+        return set(index.activity_ids(person, start=START - timedelta(days=1),
+                                      end=START + timedelta(days=10)))
+
+    # START is Monday 7 September; day-2 is the 9th, day-3 the 10th (the last day)
+    assert listed() == {str(days[2].id), str(days[3].id), str(night.id)}
+    stamp = index.feed_stamp(person)
+    store.upsert([membership.model_copy(update={"start_date": None})])
+    projection.catch_up(TENANT)
+    assert listed() == {str(a.id) for a in days[:4]} | {str(night.id)}
+    assert index.feed_stamp(person).seq > stamp.seq
+    store.upsert([membership.model_copy(update={"start_date": None,
+                                                "state": MembershipState.CANCELLED})])
+    projection.catch_up(TENANT)
+    assert listed() == set()
+
+
+def test_a_groups_code_moves_its_stamp_and_its_other_fields_do_not(engine: Engine) -> None:
+    store = _store(engine)
+    group: Group = Group.create(tenant=TENANT, source=SourceRef(system="sis", id="1A"),
+                                group_kind=GroupKind.CLASS, code="1A", name="Klas 1A")
+    store.upsert([group, _activity("a", group_ids=(group.id,))])
+    projection, index = TimetableProjection(engine), TimetableIndex(engine)
+    projection.catch_up(TENANT)
+    target = FeedTarget(TENANT, TargetKind.GROUP, str(group.id))
+    first = index.feed_stamp(target)
+    assert first.label == "1A" and first.seq > 0 and first.changed_at is not None
+    store.upsert([group.model_copy(update={"name": "Klas 1A (BBL)"})])
+    assert projection.catch_up(TENANT) == 1
+    assert index.feed_stamp(target) == first
+    store.upsert([group.model_copy(update={"name": "Klas 1A (BBL)", "code": "1A-BBL"})])
+    projection.catch_up(TENANT)
+    renamed = index.feed_stamp(target)
+    assert renamed.label == "1A-BBL" and renamed.seq > first.seq
+    store.delete(TENANT, [group.id])
+    projection.catch_up(TENANT)
+    gone = index.feed_stamp(target)
+    assert gone.label is None and gone.seq > renamed.seq
+    room = index.feed_stamp(FeedTarget(TENANT, TargetKind.ROOM, "B0.12"))
+    assert (room.seq, room.changed_at, room.label) == (0, None, None)

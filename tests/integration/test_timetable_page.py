@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine, event, select
 
 from gateway.domain import SourceRef
-from gateway.domain.rostering import Membership, MembershipState, TimetableActivity
+from gateway.domain.rostering import (
+    Group,
+    GroupKind,
+    Membership,
+    MembershipState,
+    TimetableActivity,
+)
 from gateway.events.log import EventLog
 from gateway.events.outbox import OutboxEvent, OutboxWriter
 from gateway.events.topics import TopicNames
 from gateway.store.entities import EntityStore
-from gateway.store.timetable_index import timetable_index, timetable_index_memberships
-from gateway.store.timetable_page import apply_events
+from gateway.store.timetable_index import (
+    timetable_index,
+    timetable_index_groups,
+    timetable_index_memberships,
+)
+from gateway.store.timetable_page import apply_events, day_start
 from gateway.store.timetable_projection import TimetableProjection, apply_event
 
 TENANT = "roc-a"
@@ -125,3 +135,50 @@ def test_statements_per_page_do_not_grow_with_its_events(engine: Engine) -> None
     assert statements.count("UPDATE") <= 2
     with engine.connect() as conn:
         assert len(conn.execute(select(timetable_index)).all()) == 600
+
+
+def test_group_codes_from_a_page_end_where_one_event_at_a_time_ends(engine: Engine) -> None:
+    store = EntityStore(engine, OutboxWriter(TopicNames("mbo")))
+    groups = [Group.create(tenant=TENANT, source=SourceRef(system="sis", id=code),
+                           group_kind=GroupKind.CLASS, code=code, name=f"Klas {code}")
+              for code in ("1A", "1B", "1C")]
+    store.upsert(groups)
+    store.upsert([groups[0].model_copy(update={"name": "Klas 1A (BOL)"}),  # code stays
+                  groups[1].model_copy(update={"code": "1B-BBL"})])
+    store.upsert([groups[0].model_copy(update={"code": "1A-BOL"})])
+    store.delete(TENANT, [groups[2].id])
+    events = EventLog(engine).read(TENANT, limit=100).events
+
+    def rows() -> dict[str, tuple[Any, ...]]:
+        with engine.begin() as conn:
+            found = {r.group_id: (r.code, r.version, r.seq) for r in
+                     conn.execute(select(timetable_index_groups))}
+            conn.execute(timetable_index_groups.delete())
+        return found
+
+    with engine.begin() as conn:
+        assert [apply_event(conn, e) for e in events] == [True] * len(events)
+    singly = rows()
+    with engine.begin() as conn:
+        assert apply_events(conn, events) == len(events)
+    with engine.begin() as conn:
+        assert apply_events(conn, events) == 0  # replayed: nothing newer
+    assert rows() == singly
+    seq = {(e.subject, e.entity_version): int(e.seq or 0) for e in events}
+    a, b, c = (str(g.id) for g in groups)
+    assert singly[a] == ("1A-BOL", 3, seq[(a, 3)])
+    assert singly[b] == ("1B-BBL", 2, seq[(b, 2)])
+    assert singly[c] == (None, 2, seq[(c, 2)])
+    with engine.begin() as conn:  # a version that changed no code keeps the code's stamp
+        apply_events(conn, events[:4])
+        kept = conn.execute(select(timetable_index_groups.c.seq, timetable_index_groups.c.version)
+                            .where(timetable_index_groups.c.group_id == a)).one()
+    assert tuple(kept) == (seq[(a, 1)], 2)
+
+
+def test_membership_dates_are_school_days_from_midnight_in_amsterdam() -> None:
+    assert day_start(date(2026, 2, 1)) == datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+    assert day_start(date(2026, 7, 1), days=1) == datetime(2026, 7, 1, 22, 0, tzinfo=UTC)
+    assert day_start(None) is None
+    assert day_start(date.max, days=1) is None  # "open-ended" as some sources write it
+    assert day_start(date.min) is None

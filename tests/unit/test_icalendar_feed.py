@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 
-from gateway.api.routers.calendar import feed_etag, matches, window
+from gateway.api.conditional import etag_matches
+from gateway.api.routers import calendar
+from gateway.api.routers.calendar import feed_etag, window
 from gateway.domain import SourceRef
 from gateway.domain.rostering import ActivityKind, ActivityStatus, TimetableActivity
-from gateway.mappings.icalendar_out import FeedEvent, feed_calendar, feed_uid
+from gateway.mappings.icalendar_out import FeedEvent, feed_calendar, feed_uid, frame_digest
 from gateway.store.timetable_index import FeedTarget, TargetKind
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -129,28 +132,41 @@ def test_an_empty_feed_is_still_a_valid_calendar_with_its_timezone() -> None:
     assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
 
 
-def test_the_etag_is_weak_and_changes_with_stamp_window_and_target() -> None:
+def test_the_etag_is_weak_and_changes_with_stamp_window_target_and_name() -> None:
     target = FeedTarget("roc-a", TargetKind.GROUP, str(GROUP))
-    tag = feed_etag(target, 7, date(2026, 3, 1))
+    day = date(2026, 3, 1)
+    tag = feed_etag(target, 7, day, "Rooster 1A")
     assert tag.startswith('W/"') and tag.endswith('"')
-    assert tag == feed_etag(target, 7, date(2026, 3, 1))
-    others = {feed_etag(target, 8, date(2026, 3, 1)), feed_etag(target, 7, date(2026, 3, 2)),
-              feed_etag(FeedTarget("roc-b", TargetKind.GROUP, str(GROUP)), 7,
-                        date(2026, 3, 1)),
-              feed_etag(FeedTarget("roc-a", TargetKind.PERSON, str(GROUP)), 7,
-                        date(2026, 3, 1))}
-    assert tag not in others and len(others) == 4
+    assert tag == feed_etag(target, 7, day, "Rooster 1A")
+    others = {feed_etag(target, 8, day, "Rooster 1A"),
+              feed_etag(target, 7, date(2026, 3, 2), "Rooster 1A"),
+              feed_etag(FeedTarget("roc-b", TargetKind.GROUP, str(GROUP)), 7, day,
+                        "Rooster 1A"),
+              feed_etag(FeedTarget("roc-a", TargetKind.PERSON, str(GROUP)), 7, day,
+                        "Rooster 1A"),
+              feed_etag(target, 7, day, "Rooster 1B")}  # a renamed group
+    assert tag not in others and len(others) == 5
+
+
+def test_the_etag_changes_with_the_calendar_frame_a_library_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = FeedTarget("roc-a", TargetKind.GROUP, str(GROUP))
+    tag = feed_etag(target, 7, date(2026, 3, 1), "Rooster 1A")
+    assert frame_digest(2026, 2027) == frame_digest(2026, 2027) != frame_digest(2026, 2026)
+    monkeypatch.setattr(calendar, "frame_digest", lambda first, last: "another tz database")
+    assert feed_etag(target, 7, date(2026, 3, 1), "Rooster 1A") != tag
 
 
 def test_if_none_match_compares_weakly_and_accepts_lists_and_star() -> None:
     tag = 'W/"abc"'
-    assert matches('W/"abc"', tag)
-    assert matches('"abc"', tag)  # weak comparison ignores the W/
-    assert matches('"x", W/"abc"', tag)
-    assert matches("*", tag)
-    assert not matches('W/"abd"', tag)
-    assert not matches(None, tag)
-    assert not matches("", tag)
+    assert etag_matches('W/"abc"', tag)
+    assert etag_matches('"abc"', tag)  # weak comparison ignores the W/
+    assert etag_matches('"x", W/"abc"', tag)
+    assert etag_matches("*", tag)
+    assert not etag_matches('W/"abd"', tag)
+    assert not etag_matches("", tag)
+    assert not etag_matches(" , ", tag)
 
 
 def test_the_window_runs_from_four_weeks_back_to_a_year_ahead_in_amsterdam() -> None:
