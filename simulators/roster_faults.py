@@ -112,6 +112,30 @@ def duplicate_sourcedid(bundle: Bundle) -> dict[str, bytes]:
     return _edit(bundle, "users.csv", edit)
 
 
+@fault("oneroster-1.2.course-shares-class-id", _SUITE,
+       "a class's course carrying the class's own sourcedId, references kept consistent")
+def course_shares_class_id(bundle: Bundle) -> dict[str, bytes]:
+    found: dict[str, str] = {}
+
+    def classes(header: list[str], rows: Rows) -> None:
+        if not rows or "courseSourcedId" not in header:
+            raise ValueError("classes.csv holds no class with a course")
+        column = header.index("courseSourcedId")
+        found.update(course=rows[0][column], klass=rows[0][0])
+        for row in rows:
+            if row[column] == found["course"]:
+                row[column] = found["klass"]
+
+    def courses(header: list[str], rows: Rows) -> None:
+        for row in rows:
+            if row[0] == found["course"]:
+                row[0] = found["klass"]
+                return
+        raise ValueError("courses.csv lacks the class's course")
+
+    return _edit(_edit(bundle, "classes.csv", classes), "courses.csv", courses)
+
+
 @fault("oneroster-1.2.bulk-with-status", _SUITE, "a bulk file with status and dateLastModified")
 def bulk_with_status(bundle: Bundle) -> dict[str, bytes]:
     changed = _set("orgs.csv", "status", "active")(bundle)

@@ -8,7 +8,9 @@ What becomes what:
   ``terms`` are the school years its group runs in;
 - course: a programme offering (``courseCode`` = crebo), a catalogue course (module,
   keuzedeel: its code), or, for a group that belongs to no offering, the group itself
-  (OneRoster demands a course for every class; ``sourcedId`` = the group's id);
+  (OneRoster demands a course for every class). That course cannot take the group's id:
+  a ``sourcedId`` names one object across all types (the CSV bundle's files and the REST
+  references share one id space), so it is :func:`own_course_id` of the group;
 - class: a group; a klas is ``homeroom``, a lesgroep (or other group) ``scheduled``;
 - user: a person who is a member of a group, with only the personal data OneRoster
   requires (``givenName``, ``familyName``; ``username`` = the SIS's person id), role
@@ -18,6 +20,21 @@ What becomes what:
 ``sourcedId`` is the canonical entity id; the org and the school years, which are no
 entities, get UUIDv5 ids in the gateway's namespace. ``status`` is ``tobedeleted`` for a
 deleted entity, ``dateLastModified`` its ``updated_at`` in UTC.
+
+``dateLastModified`` of what is no entity, so that a delta (``filter=dateLastModified>``
+or a delta CSV bundle, which carries exactly the records modified after its moment)
+reaches the consumer when it changes:
+
+- a school year's is the latest ``updated_at`` of the groups that run in it (nothing else
+  can change it), and no older than its 1 August when an open-ended group makes it
+  (:mod:`gateway.adapters.oneroster.session_reads`);
+- the org's name and BRIN come from the tenant's configuration, which has no modification
+  time and is not stored: the caller passes when that content was first served (see
+  :mod:`gateway.adapters.oneroster.org_modified`); :data:`CONFIGURED_AT` is the default.
+
+Not covered: a class of a group with an open start or end gains (or loses) a term when
+today enters a school year, but keeps its group's ``dateLastModified`` (the SQL
+collections know no ``today``): a delta consumer sees that term with the next change.
 """
 
 from __future__ import annotations
@@ -44,6 +61,8 @@ __all__ = [
     "iso_datetime",
     "org_id",
     "org_object",
+    "own_course_group",
+    "own_course_id",
     "role_id",
     "school_year_id",
     "school_year_of",
@@ -96,6 +115,23 @@ def role_id(tenant: str, user: str) -> uuid.UUID:
     return _derived(tenant, "role", user)
 
 
+def own_course_id(group_id: str) -> str:
+    """The ``sourcedId`` of the course of a group without an offering.
+
+    The group's UUIDv5 with the version nibble set to 8 (RFC 9562's vendor-specific UUID):
+    deterministic, never equal to any entity's or derived id (all UUIDv5), and reversible
+    (:func:`own_course_group`), so the database can look the course up by its group's id.
+    """
+    return f"{group_id[:14]}8{group_id[15:]}"
+
+
+def own_course_group(course_id: str) -> str | None:
+    """The group id behind :func:`own_course_id`, None when ``course_id`` is no such id."""
+    if len(course_id) != 36 or course_id[14] != "8":
+        return None
+    return f"{course_id[:14]}5{course_id[15:]}"
+
+
 def iso_datetime(when: datetime) -> str:
     """``dateLastModified``: ISO 8601 in UTC with milliseconds, ``...T12:00:00.000Z``."""
     utc = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
@@ -124,15 +160,17 @@ def _base(ident: Any, deleted: bool, updated_at: datetime) -> dict[str, Any]:
             "dateLastModified": iso_datetime(updated_at)}
 
 
-def org_object(tenant: str, name: str, brin: str | None) -> dict[str, Any]:
+def org_object(tenant: str, name: str, brin: str | None, *,
+               modified: datetime = CONFIGURED_AT) -> dict[str, Any]:
     """The tenant institution as an org; ``identifier`` is its BRIN (else the tenant id)."""
-    return {**_base(org_id(tenant), False, CONFIGURED_AT), "name": name, "type": "school",
+    return {**_base(org_id(tenant), False, modified), "name": name, "type": "school",
             "identifier": brin or tenant}
 
 
-def academic_session(tenant: str, year: int) -> dict[str, Any]:
-    """The school year ``year - 1``/``year`` as an academicSession."""
-    return {**_base(school_year_id(tenant, year), False, CONFIGURED_AT),
+def academic_session(tenant: str, year: int, *,
+                     modified: datetime = CONFIGURED_AT) -> dict[str, Any]:
+    """The school year ``year - 1``/``year`` as an academicSession (``modified``: see above)."""
+    return {**_base(school_year_id(tenant, year), False, modified),
             "title": f"Schooljaar {year - 1}-{year}", "type": "schoolYear",
             "startDate": date(year - 1, 8, 1).isoformat(),
             "endDate": date(year, 7, 31).isoformat(), "schoolYear": str(year)}
@@ -145,7 +183,8 @@ def course_object(base: str, tenant: str, kind: str, record: Record) -> dict[str
         title, code = state.get("name"), state.get("crebo")
     else:  # course or group: both have a code and a name
         title, code = state.get("name"), state.get("code")
-    return {**_base(state["id"], record.deleted, record.updated_at),
+    ident = own_course_id(str(state["id"])) if kind == "group" else str(state["id"])
+    return {**_base(ident, record.deleted, record.updated_at),
             "title": title or str(state["id"]), "courseCode": code or "",
             "org": _ref(base, "orgs", org_id(tenant), "org")}
 
@@ -157,7 +196,7 @@ def _day(raw: Any) -> date | None:
 def class_object(base: str, tenant: str, record: Record, today: date) -> dict[str, Any]:
     """A group as a class of its offering's course (or of its own), in its school years."""
     state = record.state
-    course = state.get("offering_id") or state["id"]
+    course = state.get("offering_id") or own_course_id(str(state["id"]))
     years = school_years(_day(state.get("valid_from")), _day(state.get("valid_until")), today)
     return {**_base(state["id"], record.deleted, record.updated_at),
             "title": state.get("name") or state.get("code") or str(state["id"]),

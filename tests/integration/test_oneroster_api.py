@@ -40,7 +40,7 @@ from gateway.domain import (
     SourceRef,
 )
 from gateway.events.publisher import InMemoryEventPublisher
-from gateway.mappings.oneroster_v1p2 import org_id, school_year_id
+from gateway.mappings.oneroster_v1p2 import org_id, own_course_id, school_year_id
 from gateway.mappings.ooapi_v5_mbo_in import canonical_id
 from gateway.store.audit import audit_log
 from gateway.store.persons import PersonStore
@@ -153,10 +153,13 @@ def test_collections_map_the_canonical_roster(roster: Roster) -> None:
         (str(org_id("roc-a")), "ROC A", "school")]
     assert [s["schoolYear"] for s in sessions] == ["2025", "2026"]
     assert sessions[1]["startDate"] == "2025-08-01" and sessions[1]["endDate"] == "2026-07-31"
-    # the offering is a course (crebo as code); the klas, which has none, is its own course
+    # the offering is a course (crebo as code); the klas, which has none, is its own course,
+    # under an id of its own (a sourcedId names one object across all types)
+    klas_course = own_course_id(str(ids["klas"]))
     assert {(c["sourcedId"], c["courseCode"]) for c in courses} == {
-        (str(ids["offering"]), "25604"), (str(ids["klas"]), "SD1A")}
+        (str(ids["offering"]), "25604"), (klas_course, "SD1A")}
     klas, lesgroep = classes[str(ids["klas"])], classes[str(ids["lesgroep"])]
+    assert klas["course"]["sourcedId"] == klas_course != str(ids["klas"])
     assert (klas["classType"], lesgroep["classType"]) == ("homeroom", "scheduled")
     assert lesgroep["course"]["sourcedId"] == str(ids["offering"])
     assert [t["sourcedId"] for t in lesgroep["terms"]] == [

@@ -55,11 +55,22 @@ def test_a_klas_is_a_homeroom_class_of_its_own_course() -> None:
                         group_kind="class", code="1A", name="Klas 1A")
     obj = m.class_object(BASE, "roc-a", _record(klas, deleted=True), TODAY)
     assert (obj["classType"], obj["status"], obj["classCode"]) == ("homeroom", "tobedeleted", "1A")
-    assert obj["course"] == {"href": f"{BASE}/courses/{klas.id}", "sourcedId": str(klas.id),
+    own = m.own_course_id(str(klas.id))
+    assert obj["course"] == {"href": f"{BASE}/courses/{own}", "sourcedId": own,
                              "type": "course"}
     assert [t["sourcedId"] for t in obj["terms"]] == [str(m.school_year_id("roc-a", 2026))]
     course = m.course_object(BASE, "roc-a", "group", _record(klas))
-    assert (course["sourcedId"], course["courseCode"]) == (str(klas.id), "1A")
+    assert (course["sourcedId"], course["courseCode"]) == (own, "1A")
+
+
+def test_a_groups_own_course_id_is_unique_across_types_and_reversible() -> None:
+    klas = Group.create(tenant="roc-a", source=SourceRef(system="sis", id="k"),
+                        group_kind="class", code="1A", name="Klas 1A")
+    own = m.own_course_id(str(klas.id))
+    assert own != str(klas.id) and UUID(own).version == 8  # no entity id is a v8 UUID
+    assert own == m.own_course_id(str(klas.id))  # deterministic
+    assert m.own_course_group(own) == str(klas.id)
+    assert m.own_course_group(str(klas.id)) is None and m.own_course_group("x") is None
 
 
 def test_a_lesgroep_is_scheduled_in_its_offerings_course() -> None:

@@ -8,7 +8,12 @@ Importing the check modules registers their checks on :data:`suite`; they are th
 report order: the manifest, the files, their values, then the REST service.
 """
 
-from contract_tests.suites.oneroster import csv_files, csv_values, rest  # noqa: F401 - registers
+from contract_tests.suites.oneroster import (  # noqa: F401 - registers
+    csv_files,
+    csv_values,
+    rest,
+    rest_nested,
+)
 from contract_tests.suites.oneroster.definition import suite
 
 __all__ = ["suite"]

@@ -14,18 +14,42 @@ from contract_tests.suites.oneroster.bundle import Bundle, CsvFile, OneRosterCon
 from contract_tests.suites.oneroster.definition import suite, violation
 from contract_tests.suites.oneroster.spec import BINDING, DATETIME, FILES, MODES
 
-__all__ = ["data_files"]
+__all__ = ["data_files", "no_record"]
 
 _MANIFEST_HEADER = ["propertyName", "value"]
 _VERSIONS = {"manifest.version": "1.0", "oneroster.version": "1.2"}
 _STATUSES = frozenset({"active", "tobedeleted"})
 
 
-def data_files(bundle: Bundle) -> Iterator[CsvFile]:
-    """The readable data files (everything but the manifest)."""
-    for name, found in sorted(bundle.files.items()):
-        if name != "manifest" and found.error is None:
-            yield found
+def data_files(bundle: Bundle) -> list[CsvFile]:
+    """The readable data files (everything but the manifest).
+
+    Raises:
+        NotApplicable: the bundle holds no readable data file (only ``manifest.csv``, or
+            every other file is unreadable): a rule about the files has nothing to look at.
+    """
+    others = [found for name, found in sorted(bundle.files.items()) if name != "manifest"]
+    readable = [found for found in others if found.error is None]
+    if not readable:
+        said = (f"all {len(others)} data file(s) are unreadable (oneroster.csv.readable "
+                "reports why)" if others else "it holds only manifest.csv")
+        raise NotApplicable(f"the bundle holds no readable data file: {said}")
+    return readable
+
+
+def no_record(files: list[CsvFile], what: str) -> NotApplicable:
+    """The skip of a check that saw no ``what`` ("data row", "date value") in ``files``, the
+    readable data files it looked at; says whether they held rows at all, so a header-only
+    bundle is told apart from one whose rows lack the fields."""
+    rows = sum(len(found.rows) for found in files)
+    if not files:
+        held = ("none is a rostering table of the binding (the others are only checked "
+                "against the manifest)")
+    elif rows:
+        held = f"their {rows} data row(s) hold none"
+    else:
+        held = "they hold no data rows (oneroster.csv.readable reports it)"
+    return NotApplicable(f"no {what} in the readable data files: {held}")
 
 
 @suite.check(
@@ -66,6 +90,9 @@ def manifest_files(ctx: OneRosterContext) -> Iterator[Finding]:
         raise NotApplicable("there is no readable manifest.csv to compare the files with "
                             "(oneroster.manifest.present and oneroster.csv.readable report it)")
     manifest, modes = bundle.manifest, bundle.modes()
+    if not modes and set(bundle.files) == {"manifest"}:
+        raise NotApplicable("the manifest lists no file.* property and the bundle holds no "
+                            "data file: nothing to compare")
     for name, mode in sorted(modes.items()):
         if mode not in MODES:
             yield violation("oneroster.manifest.files", f"file.{name} has mode {mode!r}, not "
@@ -106,10 +133,12 @@ def readable(ctx: OneRosterContext) -> Iterator[Finding]:
 )
 def header(ctx: OneRosterContext) -> Iterator[Finding]:
     bundle = ctx.csv_bundle()
-    for found in data_files(bundle):
-        spec = FILES.get(found.filename.removesuffix(".csv"))
-        if spec is None:
-            continue  # a gradebook or resources file: listed, not checked column by column
+    tables = [found for found in data_files(bundle)
+              if found.filename.removesuffix(".csv") in FILES]
+    if not tables:  # gradebook or resources files: listed, not checked column by column
+        raise no_record(tables, "header of a rostering table")
+    for found in tables:
+        spec = FILES[found.filename.removesuffix(".csv")]
         defined, extra = found.header[:len(spec.columns)], found.header[len(spec.columns):]
         if tuple(defined) != spec.columns:
             wrong = next((n for n, (got, want) in enumerate(
@@ -139,9 +168,11 @@ def header(ctx: OneRosterContext) -> Iterator[Finding]:
 def mode_fields(ctx: OneRosterContext) -> Iterator[Finding]:
     bundle = ctx.csv_bundle()
     modes = bundle.modes()
-    for found in data_files(bundle):
+    files, seen = data_files(bundle), 0
+    for found in files:
         delta = modes.get(found.filename.removesuffix(".csv")) == "delta"
         for number, record in found.records():
+            seen += 1
             status, modified = record.get("status", ""), record.get("dateLastModified", "")
             if not delta and (status or modified):
                 yield violation("oneroster.csv.mode-fields", "a bulk file's status and "
@@ -151,3 +182,5 @@ def mode_fields(ctx: OneRosterContext) -> Iterator[Finding]:
                 yield violation("oneroster.csv.mode-fields", "a delta row needs status "
                                 "active|tobedeleted and a UTC dateLastModified",
                                 found.where(number, "status"), value=f"{status},{modified}")
+    if not seen:
+        raise no_record(files, "data row")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from contract_tests.checks import Finding
+from contract_tests.checks import Finding, NotApplicable
 from contract_tests.http import NOT_JSON, Exchange, HttpRecorder
 from contract_tests.suites.oneroster.bundle import OneRosterContext
 from contract_tests.suites.oneroster.definition import suite, violation
@@ -41,6 +41,14 @@ def _items(exchange: Exchange, key: str) -> list[dict[str, Any]] | None:
 def _first_pages(rest: HttpRecorder) -> Iterator[tuple[str, Exchange]]:
     for name in COLLECTIONS:
         yield name, rest.get(f"/{name}")
+
+
+def _unread(answered: dict[str, int], what: str) -> NotApplicable:
+    """The skip of a check for which no collection's first page held ``what``; ``answered``
+    counts the first pages by what they held ("unreadable", "empty", ...)."""
+    said = ", ".join(f"{n} {held}" for held, n in answered.items() if n)
+    return NotApplicable(f"no collection's first page held {what}: of {len(COLLECTIONS)}, "
+                         f"{said} (oneroster.rest.collections reports unreadable ones)")
 
 
 @suite.check(
@@ -113,15 +121,24 @@ def _walk(rest: HttpRecorder, name: str, total: int) -> Iterator[Finding]:
 )
 def paging(ctx: OneRosterContext) -> Iterator[Finding]:
     rest = ctx.service()
+    answered = dict.fromkeys(("unreadable", "without X-Total-Count", "with fewer than two "
+                              "objects", "walked"), 0)
     for name, exchange in _first_pages(rest):
         if _items(exchange, name) is None:
-            continue  # oneroster.rest.collections
+            answered["unreadable"] += 1  # oneroster.rest.collections
+            continue
         total = _total(exchange)
         if total is None:
+            answered["without X-Total-Count"] += 1
             yield violation("oneroster.rest.paging", f"GET /{name} has no X-Total-Count",
                             exchange.url, request=exchange.request_line)
         elif total > 1:
+            answered["walked"] += 1
             yield from _walk(rest, name, total)
+        else:
+            answered["with fewer than two objects"] += 1
+    if not answered["walked"]:
+        raise _unread(answered, "two or more objects to page through")
 
 
 @suite.check(
@@ -132,9 +149,11 @@ def paging(ctx: OneRosterContext) -> Iterator[Finding]:
 )
 def single(ctx: OneRosterContext) -> Iterator[Finding]:
     rest = ctx.service()
+    answered = {"unreadable": 0, "empty": 0}
     for name, exchange in _first_pages(rest):
         items = _items(exchange, name)
         if not items:
+            answered["empty" if items == [] else "unreadable"] += 1
             continue
         item, key = items[0], COLLECTIONS[name]
         one = rest.get(f"/{name}/{quote(item['sourcedId'], safe='')}")
@@ -145,6 +164,8 @@ def single(ctx: OneRosterContext) -> Iterator[Finding]:
                             f"answer {{\"{key}\": the collection's object}}", one.url,
                             value=one.body[:200].decode("utf-8", "replace"),
                             request=one.request_line)
+    if sum(answered.values()) == len(COLLECTIONS):
+        raise _unread(answered, "an object to read by its sourcedId")
 
 
 @suite.check(

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 from gateway.adapters.oneroster.audit_reads import record_name_reads
 from gateway.adapters.oneroster.csv_bundle import BundleFile, BundleSummary, write_bundle
 from gateway.adapters.oneroster.csv_tables import TABLES, role_row_object
+from gateway.adapters.oneroster.org_modified import org_modified
 from gateway.adapters.oneroster.query import Filter, Predicate
 from gateway.adapters.oneroster.roster_objects import RESOURCES, RosterObjects
 from gateway.adapters.oneroster.roster_reads import USER_ROLES
@@ -50,7 +51,10 @@ def roster_objects(gateway: Gateway, tenant: str, base: str = REST_BASE) -> Rost
     config = gateway.settings.tenant(tenant)
     if config is None:
         raise NotFoundError(f"no tenant {tenant}")
-    return RosterObjects(gateway.engine, config, today=gateway.clock().date(), base=base)
+    modified = org_modified(gateway.engine, gateway.clock, tenant=config.id, name=config.name,
+                            brin=config.brin)
+    return RosterObjects(gateway.engine, config, today=gateway.clock().date(), base=base,
+                         org_modified=modified)
 
 
 def _selection(since: datetime | None) -> Filter:

@@ -16,21 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
+from gateway.adapters.oneroster.course_reads import OWN_CLASSES, OWN_COURSES
 from gateway.adapters.oneroster.query import FieldType, Filter, Page, Sort, matches
 from gateway.adapters.oneroster.roster_reads import (
-    CLASSES,
-    COURSES,
     ENROLLMENTS,
     USERS,
     Collection,
     RosterReads,
     Row,
 )
+from gateway.adapters.oneroster.session_reads import school_year_times
 from gateway.domain import PersonalData
 from gateway.mappings import oneroster_v1p2 as mapping
 from gateway.settings import TenantConfig
@@ -70,11 +70,15 @@ RESOURCES: dict[str, Resource] = {
     "academicSessions": Resource("academicSessions", "academicSession", _SESSION_FIELDS),
     "terms": Resource("academicSessions", "academicSession", _SESSION_FIELDS,
                       fixed={"type": "term"}),
+    # the gateway has no grading periods: an empty collection, every one unknown
+    "gradingPeriods": Resource("academicSessions", "academicSession", _SESSION_FIELDS,
+                               fixed={"type": "gradingPeriod"}),
     "courses": Resource("courses", "course", frozenset(
-        {"sourcedId", "status", "dateLastModified", "title", "courseCode", "org"}), COURSES),
+        {"sourcedId", "status", "dateLastModified", "title", "courseCode", "org"}),
+        OWN_COURSES),
     "classes": Resource("classes", "class", frozenset(
         {"sourcedId", "status", "dateLastModified", "title", "classCode", "classType",
-         "course", "school", "terms"}), CLASSES),
+         "course", "school", "terms"}), OWN_CLASSES),
     "users": Resource("users", "user", _USER_FIELDS, USERS),
     "students": Resource("users", "user", _USER_FIELDS, USERS, {"roles.role": "student"}),
     "teachers": Resource("users", "user", _USER_FIELDS, USERS, {"roles.role": "teacher"}),
@@ -92,13 +96,18 @@ class RosterObjects:
         tenant: the tenant's configuration (its name and BRIN make the org).
         today: the day that places groups without dates in a school year.
         base: the REST service's base URL, for the ``href`` of references.
+        org_modified: the org's ``dateLastModified`` (see
+            :mod:`gateway.adapters.oneroster.org_modified`).
     """
 
-    def __init__(self, engine: Engine, tenant: TenantConfig, *, today: date, base: str) -> None:
+    def __init__(self, engine: Engine, tenant: TenantConfig, *, today: date, base: str,
+                 org_modified: datetime = mapping.CONFIGURED_AT) -> None:
+        self.engine = engine
         self.reads = RosterReads(engine)
         self.tenant = tenant
         self.today = today
         self.base = base
+        self.org_modified = org_modified
 
     def filter_spec(self, resource: Resource) -> dict[str, FieldType]:
         """The fields ``filter`` and ``sort`` may name for ``resource``, with their types."""
@@ -111,11 +120,12 @@ class RosterObjects:
     def _derived(self, resource: Resource) -> list[dict[str, Any]]:
         tenant = self.tenant.id
         if resource.singular == "org":
-            found = [mapping.org_object(tenant, self.tenant.name, self.tenant.brin)]
+            found = [mapping.org_object(tenant, self.tenant.name, self.tenant.brin,
+                                        modified=self.org_modified)]
         else:
-            years = sorted({year for start, end in self.reads.group_periods(tenant)
-                            for year in mapping.school_years(start, end, self.today)})
-            found = [mapping.academic_session(tenant, year) for year in years]
+            times = school_year_times(self.engine, tenant, self.today)
+            found = [mapping.academic_session(tenant, year, modified=times[year])
+                     for year in sorted(times)]
         fixed = resource.fixed or {}
         return [o for o in found if all(o.get(k) == v for k, v in fixed.items())]
 
