@@ -32,8 +32,8 @@ from simulators.ooapi_sis.population import SisSchool
 from simulators.ooapi_sis.population_writes import profile_check
 from tests.integration.sis_school import SchoolSis, _wrapped
 
-__all__ = ["SOURCE", "TENANT", "Roster", "canonical", "gateway_for", "membership_id",
-           "profile_reader", "roster_of", "serving_timetable_school", "tick"]
+__all__ = ["SOURCE", "TENANT", "Roster", "canonical", "events_since", "gateway_for",
+           "membership_id", "profile_reader", "roster_of", "serving_timetable_school", "tick"]
 
 TENANT, SOURCE = "roc-a", "sis"
 Doc = dict[str, Any]
@@ -94,6 +94,11 @@ def profile_reader(gateway: Gateway) -> Iterator[Callable[..., httpx.Response]]:
             return http.get(f"{base}/ooapi/v5-mbo{path}", params=params, headers=headers)
 
         yield get
+
+
+def events_since(gateway: Gateway, cursor: int) -> list[Any]:
+    """The tenant's events after ``cursor``."""
+    return gateway.event_log.read(TENANT, after=cursor, limit=100_000).events
 
 
 def tick(gateway: Gateway, hours: int = 1) -> None:

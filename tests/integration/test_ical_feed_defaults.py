@@ -4,7 +4,6 @@ none of its own is for them. Real loopback HTTP, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,13 +13,14 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from gateway.bootstrap import Gateway, bootstrap
+from gateway.bootstrap import Gateway
 from gateway.domain.rostering import TimetableActivity
 from gateway.mappings.ooapi_v5_mbo_in import canonical_id
-from gateway.settings import Settings, SourceConfig
+from gateway.settings import SourceConfig
 from gateway.sync.ical_import import run_ical_sync
 from tests.ical_feeds import GROUP, STAFF, feed, vevent
 from tests.integration.ical_host import FeedHost, serving_feed
+from tests.integration.ical_runs import feed_gateway
 
 TENANT, SOURCE = "roc-a", "klas-1a"
 NOW = datetime(2026, 10, 1, 7, 0, tzinfo=UTC)
@@ -39,11 +39,7 @@ def host() -> Iterator[FeedHost]:
 
 
 def _gateway(engine: Engine, host: FeedHost, **ids: Any) -> Gateway:
-    settings = Settings(
-        token_secret=secrets.token_hex(32), tenants=[{"id": TENANT, "name": "ROC A"}],
-        sources=[{"tenant": TENANT, "name": SOURCE, "kind": "icalendar", "base_url": host.url,
-                  "timeout_seconds": 10, **ids}])
-    return bootstrap(settings, engine=engine, clock=lambda: NOW)
+    return feed_gateway(engine, host.url, tenant=TENANT, source=SOURCE, now=NOW, **ids)
 
 
 def _activities(gateway: Gateway) -> dict[str, TimetableActivity]:

@@ -8,8 +8,7 @@ conditional run expands the series again because its digest changed, and nothing
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,13 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-import gateway.sync.ical_import as ical_import
-from gateway.bootstrap import Gateway, bootstrap
+from gateway.bootstrap import Gateway
 from gateway.domain.ids import entity_id
-from gateway.settings import Settings
 from gateway.sync.ical_import import run_ical_sync
 from tests.ical_feeds import feed, vevent
 from tests.integration.ical_host import FeedHost, serving_feed
+from tests.integration.ical_runs import counted_expansions, feed_gateway
 
 TENANT, SOURCE = "roc-a", "rooster"
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -60,11 +58,7 @@ def host() -> Iterator[FeedHost]:
 
 @pytest.fixture
 def gw(engine: Engine, host: FeedHost) -> Iterator[Gateway]:
-    settings = Settings(
-        token_secret=secrets.token_hex(32), tenants=[{"id": TENANT, "name": "ROC A"}],
-        sources=[{"tenant": TENANT, "name": SOURCE, "kind": "icalendar", "base_url": host.url,
-                  "timeout_seconds": 10}])
-    gateway = bootstrap(settings, engine=engine, clock=lambda: NOW)
+    gateway = feed_gateway(engine, host.url, tenant=TENANT, source=SOURCE, now=NOW)
     yield gateway
     gateway.close()
 
@@ -72,16 +66,7 @@ def gw(engine: Engine, host: FeedHost) -> Iterator[Gateway]:
 @pytest.fixture
 def expanded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The UIDs the importer expands, in order."""
-    seen: list[str] = []
-    real: Callable[..., Any] = ical_import.expand
-
-    def counting(parsed: Any, *args: Any, **options: Any) -> Any:
-        for series in real(parsed, *args, **options):
-            seen.append(series.uid)
-            yield series
-
-    monkeypatch.setattr(ical_import, "expand", counting)
-    return seen
+    return counted_expansions(monkeypatch)
 
 
 def changes(gateway: Gateway, after: int) -> list[tuple[str, str, str, list[str], str]]:

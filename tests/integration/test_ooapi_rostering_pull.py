@@ -31,6 +31,7 @@ from tests.integration.rostering_support import (
     TENANT,
     Roster,
     canonical,
+    events_since,
     gateway_for,
     membership_id,
     roster_of,
@@ -55,10 +56,6 @@ def gateway(engine: Engine, sis: SchoolSis, standards: Standards) -> Iterator[Ga
     gw = gateway_for(engine, sis, standards)
     yield gw
     gw.close()
-
-
-def events_since(gateway: Gateway, cursor: int) -> list[Any]:
-    return gateway.event_log.read(TENANT, after=cursor, limit=100_000).events
 
 
 def expected_events(before: Roster, after: Roster) -> set[tuple[str, str]]:

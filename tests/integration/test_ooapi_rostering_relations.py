@@ -28,6 +28,7 @@ from tests.integration.rostering_support import (
     SOURCE,
     TENANT,
     canonical,
+    events_since,
     gateway_for,
     profile_reader,
     roster_of,
@@ -50,10 +51,6 @@ def gateway(engine: Engine, sis: SchoolSis, standards: Standards) -> Iterator[Ga
     gw = gateway_for(engine, sis, standards)
     yield gw
     gw.close()
-
-
-def events_since(gateway: Gateway, cursor: int) -> list[Any]:
-    return gateway.event_log.read(TENANT, after=cursor, limit=100_000).events
 
 
 def test_a_pulled_group_is_served_like_a_pushed_one(

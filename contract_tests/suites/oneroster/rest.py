@@ -16,7 +16,7 @@ from contract_tests.suites.oneroster.bundle import OneRosterContext
 from contract_tests.suites.oneroster.definition import suite, violation
 from contract_tests.suites.oneroster.spec import REST
 
-__all__ = ["COLLECTIONS"]
+__all__ = ["COLLECTIONS", "collection_items"]
 
 #: Collection endpoint -> the key a single object is wrapped in.
 COLLECTIONS = {"orgs": "org", "academicSessions": "academicSession", "courses": "course",
@@ -26,7 +26,7 @@ DEFAULT_LIMIT = 100
 _BAD_FILTER = "noSuchField='x'"
 
 
-def _items(exchange: Exchange, key: str) -> list[dict[str, Any]] | None:
+def collection_items(exchange: Exchange, key: str) -> list[dict[str, Any]] | None:
     """The objects of a collection reply, or None when it is not ``{key: [objects]}``."""
     body = exchange.json()
     if exchange.status != 200 or body is NOT_JSON or not isinstance(body, dict):
@@ -60,7 +60,7 @@ def _unread(answered: dict[str, int], what: str) -> NotApplicable:
 def collections(ctx: OneRosterContext) -> Iterator[Finding]:
     rest = ctx.service()
     for name, exchange in _first_pages(rest):
-        if _items(exchange, name) is None:
+        if collection_items(exchange, name) is None:
             yield violation("oneroster.rest.collections", f"GET /{name} did not answer 200 "
                             f"with {{\"{name}\": [objects with a sourcedId]}}", exchange.url,
                             value=exchange.body[:200].decode("utf-8", "replace"),
@@ -87,7 +87,7 @@ def _walk(rest: HttpRecorder, name: str, total: int) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for page, offset in enumerate(offsets):
         exchange = rest.get(f"/{name}", {"limit": limit, "offset": offset})
-        items = _items(exchange, name)
+        items = collection_items(exchange, name)
         where = exchange.url
         if items is None:
             yield violation("oneroster.rest.paging", "a page did not answer the collection",
@@ -124,7 +124,7 @@ def paging(ctx: OneRosterContext) -> Iterator[Finding]:
     answered = dict.fromkeys(("unreadable", "without X-Total-Count", "with fewer than two "
                               "objects", "walked"), 0)
     for name, exchange in _first_pages(rest):
-        if _items(exchange, name) is None:
+        if collection_items(exchange, name) is None:
             answered["unreadable"] += 1  # oneroster.rest.collections
             continue
         total = _total(exchange)
@@ -151,7 +151,7 @@ def single(ctx: OneRosterContext) -> Iterator[Finding]:
     rest = ctx.service()
     answered = {"unreadable": 0, "empty": 0}
     for name, exchange in _first_pages(rest):
-        items = _items(exchange, name)
+        items = collection_items(exchange, name)
         if not items:
             answered["empty" if items == [] else "unreadable"] += 1
             continue

@@ -15,9 +15,10 @@ from typing import Any
 from urllib.parse import quote
 
 from contract_tests.checks import Finding, NotApplicable
-from contract_tests.http import NOT_JSON, Exchange, HttpRecorder
+from contract_tests.http import Exchange, HttpRecorder
 from contract_tests.suites.oneroster.bundle import OneRosterContext
 from contract_tests.suites.oneroster.definition import suite, violation
+from contract_tests.suites.oneroster.rest import collection_items
 from contract_tests.suites.oneroster.spec import REST
 
 __all__ = ["MAX_CLASSES"]
@@ -26,17 +27,6 @@ MAX_CLASSES = 5
 #: A sourcedId no service holds (a nil-like UUID of its own).
 UNKNOWN_ID = "00000000-0000-4000-8000-00000000dead"
 _CHECK = "oneroster.rest.nested"
-
-
-def _listed(exchange: Exchange, key: str) -> list[dict[str, Any]] | None:
-    body = exchange.json()
-    if exchange.status != 200 or body is NOT_JSON or not isinstance(body, dict):
-        return None
-    items = body.get(key)
-    if not isinstance(items, list) or not all(
-            isinstance(i, dict) and isinstance(i.get("sourcedId"), str) for i in items):
-        return None
-    return items
 
 
 def _ref(obj: dict[str, Any], key: str) -> Any:
@@ -61,11 +51,11 @@ def _fail(message: str, exchange: Exchange) -> Finding:
 
 def _class_members(rest: HttpRecorder, klass: str) -> Iterator[Finding]:
     path = f"/classes/{quote(klass, safe='')}"
-    enrollments = _listed(rest.get("/enrollments", {"filter": f"class.sourcedId='{klass}'",
+    enrollments = collection_items(rest.get("/enrollments", {"filter": f"class.sourcedId='{klass}'",
                                                     "limit": 1000}), "enrollments")
     for role in ("students", "teachers"):
         exchange = rest.get(f"{path}/{role}", {"limit": 1000})
-        users = _listed(exchange, "users")
+        users = collection_items(exchange, "users")
         if users is None:
             yield _fail(f"GET {path}/{role} did not answer 200 with {{\"users\": [...]}}",
                         exchange)
@@ -91,18 +81,18 @@ def _class_members(rest: HttpRecorder, klass: str) -> Iterator[Finding]:
 def nested(ctx: OneRosterContext) -> Iterator[Finding]:
     rest = ctx.service()
     school_page = rest.get("/schools")
-    schools = _listed(school_page, "orgs")  # the binding wraps schools as orgs
+    schools = collection_items(school_page, "orgs")  # the binding wraps schools as orgs
     for school in (schools or [])[:1]:
         ident = school["sourcedId"]
         exchange = rest.get(f"/schools/{quote(ident, safe='')}/classes", {"limit": 1000})
-        classes = _listed(exchange, "classes")
+        classes = collection_items(exchange, "classes")
         if classes is None:
             yield _fail("GET /schools/{id}/classes did not answer 200 with "
                         "{\"classes\": [...]}", exchange)
         elif any(_ref(c, "school") != ident for c in classes):
             yield _fail("GET /schools/{id}/classes lists a class of another school", exchange)
     class_page = rest.get("/classes")
-    classes = _listed(class_page, "classes")
+    classes = collection_items(class_page, "classes")
     for klass in (classes or [])[:MAX_CLASSES]:
         yield from _class_members(rest, klass["sourcedId"])
     unknown = rest.get(f"/classes/{UNKNOWN_ID}/students")
