@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576)
     #: ``contactEmail`` of the OOAPI service document; default ``ooapi@<public host>``.
     ooapi_contact_email: str | None = None
+    #: A bearer token ``/metrics`` requires (Prometheus: ``authorization: {credentials:
+    #: ...}``); None leaves it open, for a port that only the monitoring network reaches.
+    metrics_token: SecretStr | None = None
 
     # auth: tokens the gateway issues itself
     token_secret: SecretStr
@@ -187,7 +190,7 @@ class Settings(BaseSettings):
             return json.loads(text) if text else []
         return value
 
-    @field_validator("token_secret", "kafka_sasl_password")
+    @field_validator("token_secret", "kafka_sasl_password", "metrics_token")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:

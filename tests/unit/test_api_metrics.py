@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 
 from gateway.api.app import create_app
-from gateway.api.testing import TENANT_A
+from gateway.api.testing import TENANT_A, gateway_on_sqlite, settings_for_tests
 from gateway.bootstrap import Gateway
 from gateway.events.outbox import OutboxEvent
 from gateway.store.tables import outbox
@@ -98,3 +100,30 @@ async def test_two_apps_in_one_process_keep_their_own_metrics(
     assert _sample(
         text, "gateway_http_requests_total", method="GET", route="/livez", status="200"
     ) == 1
+
+
+async def test_a_metrics_token_closes_the_endpoint_to_scrapers_without_it(
+    tmp_path: Path,
+) -> None:
+    token = secrets.token_urlsafe(24)
+    gateway = gateway_on_sqlite(tmp_path / "gw.db", settings_for_tests(metrics_token=token))
+    try:
+        async with asgi_client(create_app(gateway)) as client:
+            bare = await client.get("/metrics")
+            wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+            basic = await client.get("/metrics", headers={"Authorization": f"Basic {token}"})
+            right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        gateway.close()
+    assert [r.status_code for r in (bare, wrong, basic)] == [401, 401, 401]
+    assert bare.headers["content-type"] == "application/problem+json"
+    assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
+    assert token not in bare.text + wrong.text
+    assert right.status_code == 200 and "gateway_outbox_rows" in right.text
+    assert _sample(right.text, "gateway_http_requests_total", method="GET",
+                   route="/metrics", status="401") == 3  # refused scrapes are counted too
+
+
+async def test_a_placeholder_metrics_token_is_refused() -> None:
+    with pytest.raises(ValueError, match="placeholder"):
+        settings_for_tests(metrics_token="changeme")

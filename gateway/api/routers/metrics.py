@@ -4,11 +4,13 @@ A per-app ``CollectorRegistry`` (not prometheus_client's global one) lets severa
 live in one process, as they do in the tests. Requests are counted by method, route
 template (``/events/{id}``, never the raw path, which would explode the label set and
 may carry ids) and status. The outbox gauges are read from the database at scrape time,
-so they are right whichever replica or relay changed the rows.
+so they are right whichever replica or relay changed the rows. ``GATEWAY_METRICS_TOKEN``
+closes the endpoint to scrapers without it (401 problem+json, as every other refusal).
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ from sqlalchemy import Engine, case, func, select
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.api.deps import GatewayDep
+from gateway.errors import AuthError
 from gateway.store.tables import outbox
 
 __all__ = ["HttpMetrics", "HttpMetricsMiddleware", "OutboxCollector", "router"]
@@ -133,7 +137,15 @@ class HttpMetricsMiddleware:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-def metrics(request: Request) -> Response:
-    """The app's metrics in the Prometheus text exposition format."""
+def metrics(request: Request, gateway: GatewayDep) -> Response:
+    """The app's metrics in the Prometheus text exposition format; with
+    ``GATEWAY_METRICS_TOKEN`` set, only for a request that brings it as a bearer token."""
+    expected = gateway.settings.metrics_token
+    if expected is not None:
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                sent.strip().encode(), expected.get_secret_value().encode()):
+            invalid = {"bearer_error": "invalid_token"} if sent else {}
+            raise AuthError("/metrics needs the metrics bearer token", **invalid)
     http_metrics: HttpMetrics = request.app.state.metrics
     return Response(http_metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
