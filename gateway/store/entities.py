@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.domain import ENTITY_TYPES
 from gateway.domain.base import Entity, content_hash
-from gateway.errors import ConflictError, NotFoundError
+from gateway.errors import ConflictError
 from gateway.events.outbox import OutboxEvent, OutboxWriter
 from gateway.events.types import Change, event_type
+from gateway.store.entity_reads import EntityReads, StoredEntity
 from gateway.store.tables import entities
 
 __all__ = ["ApplyResult", "EntityStore", "StoredEntity"]
@@ -46,18 +47,6 @@ class ApplyResult:
         return self
 
 
-@dataclass(frozen=True)
-class StoredEntity:
-    kind: str
-    version: int
-    deleted: bool
-    state: dict[str, Any]
-    updated_at: datetime
-
-    def entity(self) -> Entity:
-        return ENTITY_TYPES[self.kind].model_validate(self.state)
-
-
 def _changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     if before is None:
         return sorted(after)
@@ -70,8 +59,8 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
-class EntityStore:
-    """Reads and writes canonical entities of every kind.
+class EntityStore(EntityReads):
+    """Reads (:class:`EntityReads`) and writes canonical entities of every kind.
 
     Example::
 
@@ -86,10 +75,9 @@ class EntityStore:
         outbox: OutboxWriter,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.outbox = outbox
         self.clock = clock
-        self._lock_rows = engine.dialect.name == "postgresql"
 
     # -- writing ----------------------------------------------------------------------
     def upsert(self, items: Iterable[Entity]) -> ApplyResult:
@@ -164,19 +152,6 @@ class EntityStore:
     def delete_in(self, conn: Connection, tenant: str, ids: Iterable[UUID]) -> ApplyResult:
         """Like :meth:`delete`, on the caller's open transaction."""
         return self._delete(conn, tenant, list(ids))
-
-    def get_in(
-        self, conn: Connection, tenant: str, entity: UUID, *, lock: bool = False
-    ) -> StoredEntity | None:
-        """The stored row of ``entity`` (deleted ones included), read on the caller's
-        transaction; ``lock`` holds the row until commit on PostgreSQL, so a state check
-        and the write that depends on it cannot interleave with another writer's."""
-        query = select(entities).where(entities.c.tenant == tenant,
-                                       entities.c.id == str(entity))
-        if lock and self._lock_rows:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
-        return None if row is None else _stored(row)
 
     def _existing(self, conn: Connection, tenant: str, ids: Sequence[str]) -> dict[str, Any]:
         """Version, hash and provenance of the stored rows (locked on PostgreSQL).
@@ -287,33 +262,6 @@ class EntityStore:
             conn.execute(_MARK_DELETED, updates)
         self.outbox.write(conn, result.events)
         return result
-
-    # -- reading ----------------------------------------------------------------------
-    def get(self, tenant: str, entity: UUID, *, include_deleted: bool = False) -> StoredEntity:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(entities).where(entities.c.tenant == tenant, entities.c.id == str(entity))
-            ).first()
-        if row is None or (row.deleted and not include_deleted):
-            raise NotFoundError(f"no entity {entity}")
-        return _stored(row)
-
-    def list(
-        self, tenant: str, kind: str, *, source_system: str | None = None,
-        include_deleted: bool = False,
-    ) -> list[StoredEntity]:
-        query = select(entities).where(entities.c.tenant == tenant, entities.c.kind == kind)
-        if source_system is not None:
-            query = query.where(entities.c.source_system == source_system)
-        if not include_deleted:
-            query = query.where(entities.c.deleted.is_(False))
-        with self.engine.connect() as conn:
-            return [_stored(row) for row in conn.execute(query.order_by(entities.c.id))]
-
-
-def _stored(row: Any) -> StoredEntity:
-    when = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
-    return StoredEntity(row.kind, row.version, row.deleted, row.state, when)
 
 
 _UPDATE = (

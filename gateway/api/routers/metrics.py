@@ -145,7 +145,9 @@ def metrics(request: Request, gateway: GatewayDep) -> Response:
         scheme, _, sent = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
                 sent.strip().encode(), expected.get_secret_value().encode()):
-            invalid = {"bearer_error": "invalid_token"} if sent else {}
-            raise AuthError("/metrics needs the metrics bearer token", **invalid)
+            if sent:
+                raise AuthError("the metrics bearer token is not this one",
+                                bearer_error="invalid_token")
+            raise AuthError("/metrics needs the metrics bearer token")
     http_metrics: HttpMetrics = request.app.state.metrics
     return Response(http_metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
