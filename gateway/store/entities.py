@@ -6,7 +6,7 @@ bumps the version and writes its event into the outbox in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,8 +24,6 @@ from gateway.store.entity_reads import EntityReads, StoredEntity
 from gateway.store.tables import entities
 
 __all__ = ["ApplyResult", "EntityStore", "StoredEntity"]
-
-_CHUNK = 500
 
 
 @dataclass
@@ -54,9 +52,20 @@ def _changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> lis
     return sorted(k for k in keys if before.get(k) != after.get(k))
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _given(known: Mapping[UUID, StoredEntity | None], items: list[Entity]
+           ) -> dict[str, StoredEntity | None]:
+    """The rows of ``items`` the caller read, by str id. A row without its content hash
+    (a hand-built :class:`StoredEntity`) or whose state names another entity (id, tenant)
+    is left out, to be read again."""
+    given: dict[str, StoredEntity | None] = {}
+    for item in items:
+        if item.id in known:
+            row = known[item.id]
+            if row is None or (row.content_hash is not None
+                               and row.state.get("id") == str(item.id)
+                               and row.state.get("tenant") == item.tenant):
+                given[str(item.id)] = row
+    return given
 
 
 class EntityStore(EntityReads):
@@ -140,47 +149,42 @@ class EntityStore(EntityReads):
             return self._delete(conn, tenant, list(ids))
 
     # -- writing on the caller's transaction -------------------------------------------
-    def upsert_in(self, conn: Connection, items: Iterable[Entity]) -> ApplyResult:
+    def upsert_in(
+        self, conn: Connection, items: Iterable[Entity], *,
+        known: Mapping[UUID, StoredEntity | None] | None = None,
+    ) -> ApplyResult:
         """Like :meth:`upsert`, on the caller's open transaction.
 
         For stores that write rows of their own atomically with the entities (a person's
         personal data, the documents of a profile). The caller commits, and retries an
         ``IntegrityError`` (a concurrent insert of the same new id) as :meth:`upsert` does.
+
+        Args:
+            conn: the caller's open transaction.
+            items: the entities to store.
+            known: rows of some of ``items`` that this transaction has already read, by id
+                (``None``: read and absent), so that they are not read again; the checks
+                are the same. Precondition: each was read on ``conn`` with its row locked
+                until commit (PostgreSQL: ``FOR UPDATE``, e.g. ``get_in(lock=True)``;
+                SQLite: inside :func:`~gateway.store.engine.write_transaction`) and has
+                not changed since. A row that breaks it still cannot corrupt the store: a
+                stored row of another kind is refused as ever, an "absent" row that exists
+                fails its insert (``IntegrityError``), an update writes only over the
+                version and kind it was read at (``ConflictError``), and a row whose state
+                names another entity is ignored and read again.
+
+        Raises:
+            ConflictError: an entity's id is stored as another kind, or a row handed in
+                ``known`` is not the stored one.
         """
-        return self._upsert(conn, list(items))
+        return self._upsert(conn, list(items), known or {})
 
     def delete_in(self, conn: Connection, tenant: str, ids: Iterable[UUID]) -> ApplyResult:
         """Like :meth:`delete`, on the caller's open transaction."""
         return self._delete(conn, tenant, list(ids))
 
-    def _existing(self, conn: Connection, tenant: str, ids: Sequence[str]) -> dict[str, Any]:
-        """Version, hash and provenance of the stored rows (locked on PostgreSQL).
-
-        The stored state is not read here: an unchanged entity never needs it, and most
-        entities of a sync are unchanged. :meth:`_states` reads it for the changed ones.
-        """
-        found: dict[str, Any] = {}
-        for chunk in _chunks(ids):
-            query = select(
-                entities.c.id, entities.c.version, entities.c.content_hash,
-                entities.c.deleted, entities.c.kind, entities.c.source_system,
-                entities.c.source_id,
-            ).where(entities.c.tenant == tenant, entities.c.id.in_(chunk))
-            if self._lock_rows:
-                query = query.with_for_update()
-            found.update({row.id: row for row in conn.execute(query)})
-        return found
-
-    @staticmethod
-    def _states(conn: Connection, tenant: str, ids: Sequence[str]) -> dict[str, Any]:
-        states: dict[str, Any] = {}
-        for chunk in _chunks(ids):
-            query = select(entities.c.id, entities.c.state).where(
-                entities.c.tenant == tenant, entities.c.id.in_(chunk))
-            states.update({row.id: row.state for row in conn.execute(query)})
-        return states
-
-    def _upsert(self, conn: Connection, batch: list[Entity]) -> ApplyResult:
+    def _upsert(self, conn: Connection, batch: list[Entity],
+                known: Mapping[UUID, StoredEntity | None] | None = None) -> ApplyResult:
         result = ApplyResult()
         now = self.clock()
         by_tenant: dict[str, list[Entity]] = {}
@@ -189,7 +193,10 @@ class EntityStore(EntityReads):
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for tenant, items in by_tenant.items():
-            existing = self._existing(conn, tenant, [str(i.id) for i in items])
+            given = _given(known or {}, items)  # read by the caller, not read again
+            existing: dict[str, Any] = {k: row for k, row in given.items() if row is not None}
+            existing.update(self._existing(
+                conn, tenant, [str(i.id) for i in items if str(i.id) not in given]))
             latest: dict[str, Entity] = {str(i.id): i for i in items}  # last one wins
             pending: list[tuple[str, Entity, dict[str, Any], str, Any]] = []
             for key, item in latest.items():
@@ -202,8 +209,9 @@ class EntityStore(EntityReads):
                     result.unchanged += 1
                     continue
                 pending.append((key, item, state, digest, row))
-            befores = self._states(conn, tenant, [
-                key for key, _, _, _, row in pending if row is not None and not row.deleted])
+            live = [key for key, _, _, _, row in pending if row is not None and not row.deleted]
+            befores = self._states(conn, tenant, [key for key in live if key not in given])
+            befores.update({key: existing[key].state for key in live if key in given})
             for key, item, state, digest, row in pending:
                 before = befores.get(key)
                 version = 1 if row is None else row.version + 1
@@ -217,7 +225,8 @@ class EntityStore(EntityReads):
                     inserts.append(values)
                     result.created += 1
                 else:
-                    updates.append({f"b_{k}": v for k, v in values.items()})
+                    updates.append({f"b_{k}": v for k, v in values.items()}
+                                   | {"b_read_version": row.version})
                     result.changed += 1
                 result.events.append(
                     self.outbox.entity_event(
@@ -231,7 +240,10 @@ class EntityStore(EntityReads):
         if inserts:
             conn.execute(insert(entities), inserts)
         if updates:
-            conn.execute(_UPDATE, updates)
+            written = conn.execute(_UPDATE, updates).rowcount
+            if written != len(updates) and (
+                    len(updates) == 1 or conn.dialect.supports_sane_multi_rowcount):
+                raise ConflictError("a stored entity changed after it was read")
         self.outbox.write(conn, result.events)
         return result
 
@@ -266,7 +278,10 @@ class EntityStore(EntityReads):
 
 _UPDATE = (
     update(entities)
-    .where(and_(entities.c.tenant == bindparam("b_tenant"), entities.c.id == bindparam("b_id")))
+    .where(and_(entities.c.tenant == bindparam("b_tenant"), entities.c.id == bindparam("b_id"),
+                # over the row as read (its version, and a kind the checks accepted) only
+                entities.c.version == bindparam("b_read_version"),
+                entities.c.kind == bindparam("b_kind")))
     .values(
         kind=bindparam("b_kind"), source_system=bindparam("b_source_system"),
         source_id=bindparam("b_source_id"), version=bindparam("b_version"),

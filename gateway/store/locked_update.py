@@ -17,10 +17,10 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 
-from gateway.domain import ENTITY_TYPES
 from gateway.domain.base import Entity
 from gateway.errors import NotFoundError
 from gateway.store.entities import ApplyResult, EntityStore
+from gateway.store.entity_reads import stored_entity
 from gateway.store.tables import entities
 
 __all__ = ["LockedChange", "change_locked"]
@@ -62,18 +62,19 @@ def change_locked(
     with store.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(update(entities).where(key).values(version=entities.c.version))
-        query = select(entities.c.kind, entities.c.state, entities.c.version,
-                       entities.c.deleted).where(key)
+        query = select(entities).where(key)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        row = conn.execute(query).first()
+        found = conn.execute(query).first()
+        row = None if found is None else stored_entity(found)
         if row is None or row.deleted or (kind is not None and row.kind != kind):
             raise NotFoundError(f"no {kind or 'entity'} {ident}")
-        before = ENTITY_TYPES[row.kind].model_validate(row.state)
+        before = row.entity()
         after = change(before)
         if after.id != before.id or after.tenant != tenant:
             raise ValueError("a change must keep the entity's id and tenant")
-        # The store's own upsert, on this transaction: same change detection and outbox.
-        result = store.upsert_in(conn, [after])
+        # The store's own upsert, on this transaction: same change detection and outbox;
+        # the row read (and locked) above is not read again.
+        result = store.upsert_in(conn, [after], known={ident: row})
         version = row.version + (1 if result.changed else 0)
     return LockedChange(before, after, version, result)

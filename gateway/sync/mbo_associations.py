@@ -119,7 +119,8 @@ def _apply(receiver: MboReceiver, conn: Connection, tenant: str, association_ref
         tenant, normal, resolved, state,
         application_id=UUID(association_ref)
         if application is not None and application.kind == "application" else None)
-    result = receiver.store.upsert_in(conn, [entity])
+    # the association's row, read and locked above, is not read again
+    result = receiver.store.upsert_in(conn, [entity], known={ident: current})
     written = receiver.documents.put_in(
         conn, tenant, Resource.ASSOCIATION, association_ref, entity.id, normal,
         person_id=person_id, parent_ref=str(normal["offering"]), now=receiver.store.clock())
