@@ -6,6 +6,12 @@ next sync took the corrected record, or once it was replayed. ``list`` shows the
 (``--all`` also the handled), ``show`` one with its whole reason (``--raw`` adds the payload
 exactly as received, which may hold personal data: it goes to the terminal only, never to
 a log), ``resolve`` marks one handled.
+
+A pull marks its own records handled too: a complete full run of a source's catalogue,
+enrolment, rostering or iCalendar pull closes the open records of its kinds that it did
+not meet again as bad (fixed at the source and stored, or gone from it;
+:mod:`gateway.sync.run_quarantine`), and counts them as ``quarantine resolved`` in its
+report. Incremental runs and runs that stopped early close nothing.
 """
 
 from __future__ import annotations

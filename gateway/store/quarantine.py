@@ -5,7 +5,7 @@ Visible to operators (``gateway dlq``), replayable once the cause is fixed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +82,26 @@ class Quarantine:
                 .values(replayed_at=self.clock())
             )
         return result.rowcount == 1
+
+    def mark_all_replayed(self, tenant: str, record_ids: Iterable[int]) -> int:
+        """Mark records handled at once (a complete pull no longer met them as bad).
+
+        Returns:
+            How many were not yet marked; those already marked keep their first time.
+        """
+        ids = sorted(set(record_ids))
+        marked = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), 500):
+                result = conn.execute(
+                    update(quarantine)
+                    .where(quarantine.c.tenant == tenant,
+                           quarantine.c.id.in_(ids[start:start + 500]),
+                           quarantine.c.replayed_at.is_(None))
+                    .values(replayed_at=self.clock())
+                )
+                marked += result.rowcount
+        return marked
 
 
 def _record(m: Any) -> QuarantinedRecord:

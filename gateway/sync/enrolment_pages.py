@@ -51,10 +51,12 @@ from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
 from gateway.sync.pull_run import memo_row, upsert_remembered
 
-__all__ = ["DOCUMENT_PROFILE", "ApplicationHook", "PageWriter", "PullRun"]
+__all__ = ["DOCUMENT_PROFILE", "QUARANTINE_KINDS", "ApplicationHook", "PageWriter", "PullRun"]
 
 log = logging.getLogger(__name__)
 
+#: The quarantine kinds of this pull (a complete full run closes those it did not meet).
+QUARANTINE_KINDS = ("Person", "Association")
 #: Under this name the person's source document is kept with its personal data.
 DOCUMENT_PROFILE = "ooapi-v5"
 #: ``(tenant, application id, association state)``: the SIS's word on an application.

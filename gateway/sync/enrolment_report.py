@@ -44,6 +44,8 @@ class EnrolmentSyncReport:
     #: ... and those the state machine kept as they were (withdrawn meanwhile, ...).
     applications_refused: int = 0
     events: int = 0
+    #: Quarantined items a complete full run no longer met as bad: marked handled.
+    quarantine_resolved: int = 0
 
     def line(self) -> str:
         window = f" since {self.since}" if self.since else ""
@@ -52,7 +54,8 @@ class EnrolmentSyncReport:
                 f" ({self.persons_created} new), associations changed "
                 f"{self.created + self.changed} ({self.created} new), unchanged "
                 f"{self.persons_unchanged + self.unchanged}, quarantined {self.quarantined}, "
-                f"waiting for the catalogue {self.offerings_unknown} offerings and "
+                f"quarantine resolved {self.quarantine_resolved}, waiting for the catalogue "
+                f"{self.offerings_unknown} offerings and "
                 f"{self.waiting_for_catalogue} associations, deleted "
                 f"{self.deleted}, events {self.events}")
 

@@ -14,7 +14,9 @@ re-import changes only what changed and each change is one event on the timetabl
 - **bad input**: a feed that is not valid iCalendar (or too large) is quarantined with the
   parser's reason and its raw payload, and nothing else changes; a series with unusable
   values (an id that is not a UUID, no SUMMARY) is quarantined on its own, the rest goes
-  on, and its stored activities stay as they are;
+  on, and its stored activities stay as they are; a full run that applied the feed marks
+  handled the feed's rows and those of series it did not refuse again (imported now, or
+  gone from the feed: :mod:`.run_quarantine`);
 - **conditional runs** (``full=False``) send the last feed's ETag/Last-Modified; a 304, or
   a body byte for byte the last one applied, is nothing to do; otherwise only the series
   whose text (without DTSTAMP) changed, or whose remembered span the window left, are
@@ -54,6 +56,7 @@ from gateway.sync.ical_memo import SeriesMark, SeriesMemo
 from gateway.sync.ical_plan import DAYS_AHEAD, DAYS_BACK, SeriesPlan, expansion_window, plan_series
 from gateway.sync.ical_report import IcalSyncReport
 from gateway.sync.ical_stored import StoredPlacements, cancelled_copies
+from gateway.sync.run_quarantine import RunQuarantine, by_kind, by_path
 
 __all__ = ["DAYS_AHEAD", "DAYS_BACK", "IcalSyncReport", "expansion_window", "run_ical_sync",
            "state_key"]
@@ -65,6 +68,15 @@ log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=35)
 #: The quarantine kinds of a refused feed and of a refused series.
 FEED_KIND, SERIES_KIND = "icalendar-feed", "icalendar-series"
+
+
+def _identity(kind: str, raw: str, path: str) -> str:
+    """A feed row is the source's one feed; a series row is its UID (the path)."""
+    return (by_kind if kind == FEED_KIND else by_path)(kind, raw, path)
+
+
+def _series_path(uid: str) -> str:
+    return f"/VEVENT[UID={uid[:200]}]"
 
 
 def state_key(source_name: str) -> str:
@@ -114,7 +126,9 @@ class _Run:
         self.gateway, self.source, self.full = gateway, source, full
         self.batch_size, self.max_bytes, self.transport = batch_size, max_bytes, transport
         self.states = SyncStateStore(gateway.engine)
-        self.quarantine = Quarantine(gateway.engine, clock=gateway.clock)
+        self.quarantine = RunQuarantine(Quarantine(gateway.engine, clock=gateway.clock),
+                                        source.tenant, source.name, (FEED_KIND, SERIES_KIND),
+                                        identity=_identity)
         self.report = IcalSyncReport(source.tenant, source.name,
                                      "full" if full else "conditional")
         self.batch: list[TimetableActivity] = []
@@ -164,6 +178,8 @@ class _Run:
             return self.report
         del body, response
         self._apply(plan, memo)
+        if self.full:  # every series seen: what was not refused again is handled
+            self.report.quarantine_resolved = self.quarantine.close_unmet()
         self._record(started, feed, applied=True)
         log.info("sync %s", self.report.line())
         return self.report
@@ -181,9 +197,8 @@ class _Run:
             return None
 
     def _quarantine_feed(self, exc: ValidationError, raw: str) -> None:
-        self.report.feed_quarantined = self.quarantine.put(
-            tenant=self.source.tenant, source=self.source.name, kind=FEED_KIND,
-            reason=exc.message, raw=raw, path=exc.path)
+        self.report.feed_quarantined = self.quarantine.put(FEED_KIND, raw, exc.message,
+                                                           exc.path)
         log.warning("sync %s/%s: feed quarantined as #%s", self.source.tenant,
                     self.source.name, self.report.feed_quarantined)
 
@@ -195,6 +210,9 @@ class _Run:
         start, until = plan.start, plan.until
         self.report.window_from, self.report.window_until = start.isoformat(), until.isoformat()
         marks = {uid: memo.marks[uid] for uid in plan.skipped}
+        for uid, mark in marks.items():  # refused before and unchanged: still bad
+            if mark.refused:
+                self.quarantine.meet(SERIES_KIND, path=_series_path(uid))
         self.report.series_unchanged, self.report.series_removed = len(plan.skipped), len(
             plan.removed)
         self.report.unchanged += sum(mark.occurrences for mark in marks.values())
@@ -247,9 +265,7 @@ class _Run:
 
     def _quarantine_series(self, series: SeriesOccurrences, reason: str, raw: str) -> None:
         self.report.series_quarantined += 1
-        self.quarantine.put(tenant=self.source.tenant, source=self.source.name,
-                            kind=SERIES_KIND, reason=reason, raw=raw,
-                            path=f"/VEVENT[UID={series.uid[:200]}]")
+        self.quarantine.put(SERIES_KIND, raw, reason, _series_path(series.uid))
 
     def _add(self, activities: list[TimetableActivity]) -> None:
         self.batch.extend(activities)

@@ -45,6 +45,9 @@ class IcalSyncReport:
     #: All-day occurrences skipped (holidays and notes, not lessons).
     all_day_skipped: int = 0
     events: int = 0
+    #: Quarantined feed and series rows a full run no longer met as bad (the feed parses,
+    #: the series was imported or left the feed): marked handled.
+    quarantine_resolved: int = 0
 
     def line(self) -> str:
         head = f"{self.tenant}/{self.source} icalendar {self.mode}"
@@ -60,8 +63,9 @@ class IcalSyncReport:
                 f"{self.series_removed} removed), {self.occurrences} occurrences, changed "
                 f"{self.created + self.changed} ({self.created} new), unchanged "
                 f"{self.unchanged}, cancelled as missing {self.cancelled_missing}, "
-                f"series quarantined {self.series_quarantined}, all-day skipped "
-                f"{self.all_day_skipped}, events {self.events}")
+                f"series quarantined {self.series_quarantined}, quarantine resolved "
+                f"{self.quarantine_resolved}, all-day skipped {self.all_day_skipped}, "
+                f"events {self.events}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -33,8 +33,6 @@ programs with part of their offerings, so it remembers only courses and specific
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -60,6 +58,7 @@ from gateway.store.quarantine import Quarantine
 from gateway.store.record_digests import MAX_RECORD_KEY, RecordDigest, RecordDigestStore
 from gateway.store.sync_state import SyncStateStore
 from gateway.store.tables import entities
+from gateway.sync.pull_quarantine import PullQuarantine
 from gateway.sync.pull_run import OoapiPull, memo_row, utc_now
 
 __all__ = ["CatalogueSyncReport", "OoapiCatalogueSync"]
@@ -72,6 +71,11 @@ _KINDS_OF = {
     "course": (Course.kind,),
     "educationSpecification": (Qualification.kind,),
 }
+#: The quarantine kinds of this pull: its items' official schemas and its records' kinds
+#: (a complete full run closes those it did not meet again; the source's enrolment and
+#: rostering pulls have their own).
+QUARANTINE_KINDS = ("Program", "ProgramOffering", "Course", "EducationSpecification",
+                    *_KINDS_OF)
 
 
 @dataclass
@@ -89,6 +93,8 @@ class CatalogueSyncReport:
     quarantined: int = 0
     deleted: int = 0
     events: int = 0
+    #: Quarantined items a complete full run no longer met as bad: marked handled.
+    quarantine_resolved: int = 0
 
     def add(self, result: ApplyResult) -> None:
         self.created += result.created
@@ -102,7 +108,8 @@ class CatalogueSyncReport:
         return (f"{self.tenant}/{self.source} {self.mode}{window}: fetched {self.fetched}, "
                 f"changed {self.created + self.changed} ({self.created} new), "
                 f"unchanged {self.unchanged}, quarantined {self.quarantined}, "
-                f"deleted {self.deleted}, events {self.events}")
+                f"quarantine resolved {self.quarantine_resolved}, deleted {self.deleted}, "
+                f"events {self.events}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,12 +120,12 @@ class _Run:
     """The bookkeeping of one run."""
 
     report: CatalogueSyncReport
+    quarantine: PullQuarantine
     #: Entity ids (as text, like the store's) present in the source, by kind, and spared.
     seen: dict[str, set[str]] = field(default_factory=dict)
     keep: set[str] = field(default_factory=set)
     uncertain: set[str] = field(default_factory=set)
     buffer: list[Entity] = field(default_factory=list)
-    quarantined_before: set[str] = field(default_factory=set)
     #: The memo after the run, by record key, and the keys to forget (quarantined).
     memo: dict[str, RecordDigest] = field(default_factory=dict)
     forget: set[str] = field(default_factory=set)
@@ -169,7 +176,8 @@ class OoapiCatalogueSync(OoapiPull):
         window = self._window(source, source.name, full=full)
         report = CatalogueSyncReport(source.tenant, source.name, window.mode,
                                      window.since_text)
-        run = _Run(report, quarantined_before=self._quarantined(source))
+        run = _Run(report, PullQuarantine(self.quarantine, source.tenant, source.name,
+                                          QUARANTINE_KINDS))
         previous = self.digests.load(source.tenant, source.name)
         trusted = self.digests.holding(source.tenant, source.name, previous)
         salt = "\x1f".join((mapping_version(), source.tenant, source.name)).encode()
@@ -195,6 +203,7 @@ class OoapiCatalogueSync(OoapiPull):
                 self._flush(run)  # a list is done: write it before reading the next
         if window.full:
             self._delete_missing(source, run)
+            self._resolve_quarantine(run.quarantine, report)
         self.digests.save(source.tenant, source.name, run.memo, previous=previous,
                           complete=window.full, forget=run.forget)
         self._recorded(source, source.name, window, report)
@@ -271,17 +280,7 @@ class OoapiCatalogueSync(OoapiPull):
     def _put(self, source: SourceConfig, run: _Run, kind: str, raw: Any, reason: str,
              path: str) -> None:
         run.report.quarantined += 1
-        payload = json.dumps(raw, ensure_ascii=False, default=str)
-        fingerprint = _fingerprint(kind[:40], payload)
-        if fingerprint in run.quarantined_before:
-            return  # already waiting for an operator; do not pile up copies every run
-        run.quarantined_before.add(fingerprint)
-        self.quarantine.put(tenant=source.tenant, source=source.name, kind=kind[:40],
-                            reason=reason, raw=payload, path=path)
-
-    def _quarantined(self, source: SourceConfig) -> set[str]:
-        return {_fingerprint(r.kind, r.raw) for r in self.quarantine.list(source.tenant)
-                if r.source == source.name}
+        run.quarantine.put(kind, raw, reason, path)  # once: not again every run
 
     # -- the store ----------------------------------------------------------------------
     def _flush(self, run: _Run) -> None:
@@ -306,7 +305,3 @@ class OoapiCatalogueSync(OoapiPull):
             entities.c.source_system == source.name, entities.c.deleted.is_(False))
         with self.store.engine.connect() as conn:
             return list(conn.execute(query).scalars())
-
-
-def _fingerprint(kind: str, payload: str) -> str:
-    return hashlib.sha256(f"{kind}\x1f{payload}".encode()).hexdigest()

@@ -57,7 +57,7 @@ from gateway.store.quarantine import Quarantine
 from gateway.store.sync_state import SyncStateStore
 from gateway.store.tables import entities
 from gateway.sync.enrolment_offerings import OfferingResolver
-from gateway.sync.enrolment_pages import ApplicationHook, PageWriter, PullRun
+from gateway.sync.enrolment_pages import QUARANTINE_KINDS, ApplicationHook, PageWriter, PullRun
 from gateway.sync.enrolment_report import EnrolmentSyncReport, state_key
 from gateway.sync.intake_applications import IntakeApplications
 from gateway.sync.pull_memo import PullMemo
@@ -130,7 +130,8 @@ class OoapiEnrolmentSync(OoapiPull):
         report = EnrolmentSyncReport(source.tenant, source.name, window.mode,
                                      window.since_text, self.associations_by)
         run = PullRun(source, report,
-                      PullQuarantine(self.quarantine, source.tenant, source.name),
+                      PullQuarantine(self.quarantine, source.tenant, source.name,
+                                     QUARANTINE_KINDS),
                       OfferingResolver(self.store, source.tenant, source.name),
                       PullMemo(self.store.engine, source.tenant, key))
         writer = PageWriter(self.store, self.persons, self.applications, self.batch_size)
@@ -149,6 +150,9 @@ class OoapiEnrolmentSync(OoapiPull):
             writer.flush(run)
         if window.full:
             self._delete_missing(run)
+            if report.offerings_unknown:  # their associations were not read
+                run.quarantine.not_all_seen("Association")
+            self._resolve_quarantine(run.quarantine, report)
         self._recorded(source, key, window, report)
         return report
 

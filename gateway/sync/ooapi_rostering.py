@@ -68,7 +68,13 @@ from gateway.sync.pull_memo import PullMemo
 from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
 from gateway.sync.pull_run import OoapiPull, run_locked, utc_now
 from gateway.sync.rostering_documents import forget_documents
-from gateway.sync.rostering_pages import RosterPageWriter, RosterRun, record_key
+from gateway.sync.rostering_pages import (
+    QUARANTINE_KINDS,
+    RELATION_KINDS,
+    RosterPageWriter,
+    RosterRun,
+    record_key,
+)
 from gateway.sync.rostering_report import RosteringSyncReport, state_key
 
 __all__ = ["OoapiRosteringSync", "RosteringSyncReport", "run_rostering_sync", "state_key"]
@@ -125,7 +131,8 @@ class OoapiRosteringSync(OoapiPull):
         report = RosteringSyncReport(source.tenant, source.name, window.mode,
                                      window.since_text, self.members_from)
         run = RosterRun(source, report,
-                        PullQuarantine(self.quarantine, source.tenant, source.name),
+                        PullQuarantine(self.quarantine, source.tenant, source.name,
+                                       QUARANTINE_KINDS),
                         PullMemo(self.store.engine, source.tenant, key))
         writer = RosterPageWriter(self.store, self.batch_size)
         with self._reading(source, self._reader, report, run.quarantine) as reader:
@@ -134,6 +141,7 @@ class OoapiRosteringSync(OoapiPull):
             writer.flush(run)
         if window.full:
             self._delete_missing(run, key)
+            self._resolve_quarantine(run.quarantine, report)
         self._recorded(source, key, window, report)
         return report
 
@@ -170,6 +178,7 @@ class OoapiRosteringSync(OoapiPull):
                 component = (item.document or {}).get("component")
                 if isinstance(component, str) and component in broken and item.source_id:
                     run.spared.add(record_key(OFFERING, item.source_id))  # waits for it
+                    self._relations_unread(run)
                     continue
                 if item.document is not None and item.source_id:
                     found = self._relations(run, reader, item.source_id)
@@ -188,11 +197,21 @@ class OoapiRosteringSync(OoapiPull):
         was) when it went away between the list and its relation lists."""
         found = reader.relations(offering_id)
         for bad in found.rejected:
-            run.quarantine.put(bad.schema, bad.raw, bad.reason, bad.pointer)
+            run.quarantine.put(RELATION_KINDS.get(bad.schema, bad.schema), bad.raw, bad.reason,
+                               bad.pointer)
         if not found.found:
             run.spared.add(record_key(OFFERING, offering_id))
+            OoapiRosteringSync._relations_unread(run)
             return None
         return found
+
+    @staticmethod
+    def _relations_unread(run: RosterRun) -> None:
+        """An offering's relation lists were not read: their bad items may still be there,
+        so this run closes no row of their kinds (``Group`` rows included: the row does
+        not say which list it came from)."""
+        for kind in RELATION_KINDS.values():
+            run.quarantine.not_all_seen(kind)
 
     def _delete_missing(self, run: RosterRun, key: str) -> None:
         """Delete what this source's pulls wrote that the SIS no longer lists."""

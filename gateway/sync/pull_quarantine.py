@@ -2,25 +2,24 @@
 
 A pull reads the same bad item on every run until someone fixes it at the source; it is
 put in the quarantine the first time and only counted after that (a fingerprint of kind
-and payload). Raw payloads of persons and associations are personal data: they go to the
-quarantine table (operator-visible storage behind the API) and never into a log line or
-an exception message; a reason names places in the document, never its values.
+and payload, :mod:`.run_quarantine`). A complete full run then closes the rows of its
+kinds it did not meet again (:meth:`PullQuarantine.close_unmet`): the item was fixed or
+left the source. Raw payloads of persons and associations are personal data: they go to
+the quarantine table (operator-visible storage behind the API) and never into a log line
+or an exception message; a reason names places in the document, never its values.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from gateway.adapters.ooapi.schema_errors import SchemaError
 from gateway.store.quarantine import Quarantine
+from gateway.sync.run_quarantine import RunQuarantine
 
 __all__ = ["PullQuarantine", "schema_reason"]
-
-
-def _fingerprint(kind: str, payload: str) -> str:
-    return hashlib.sha256(f"{kind}\x1f{payload}".encode()).hexdigest()
 
 
 def schema_reason(errors: list[SchemaError]) -> str:
@@ -30,30 +29,23 @@ def schema_reason(errors: list[SchemaError]) -> str:
     return f"schema: {shown}{more}"
 
 
-class PullQuarantine:
-    """Puts one run's bad items in the quarantine, skipping those already waiting there.
+class PullQuarantine(RunQuarantine):
+    """Puts one run's bad items (JSON documents) in the quarantine, skipping those already
+    waiting there, and closes after a complete full run what it did not meet again.
 
     Args:
         quarantine: the store's quarantine.
         tenant: the tenant of the run.
         source: the source's name.
+        kinds: the kinds this pull quarantines (and so may close); the source's other
+            pulls have their own.
     """
 
-    def __init__(self, quarantine: Quarantine, tenant: str, source: str) -> None:
-        self.quarantine = quarantine
-        self.tenant = tenant
-        self.source = source
-        self.count = 0
-        self._waiting = {_fingerprint(r.kind, r.raw) for r in quarantine.list(tenant)
-                         if r.source == source}
+    def __init__(self, quarantine: Quarantine, tenant: str, source: str,
+                 kinds: Iterable[str]) -> None:
+        super().__init__(quarantine, tenant, source, kinds)
 
-    def put(self, kind: str, raw: Any, reason: str, path: str) -> None:
-        """Count a bad item and keep it, unless the same item is already kept."""
-        self.count += 1
+    def put(self, kind: str, raw: Any, reason: str, path: str = "") -> int:
+        """Count a bad item and keep it as JSON, unless the same item is already kept."""
         payload = json.dumps(raw, ensure_ascii=False, default=str)
-        fingerprint = _fingerprint(kind[:40], payload)
-        if fingerprint in self._waiting:
-            return
-        self._waiting.add(fingerprint)
-        self.quarantine.put(tenant=self.tenant, source=self.source, kind=kind[:40],
-                            reason=reason, raw=payload, path=path)
+        return super().put(kind, payload, reason, path)

@@ -12,7 +12,9 @@ frame of a run is the same, and lives here so that a fix to it reaches all three
   and a successful run recorded in the sync state (the next run's starting point);
 - :func:`resource_key`: a resource's key in the sync state and the memo;
 - :func:`memo_row` and :func:`upsert_remembered`: a batch written, then what its records
-  became (never the other way round: a memo row must name a written entity).
+  became (never the other way round: a memo row must name a written entity);
+- ``OoapiPull._resolve_quarantine``: a complete full run closes the quarantine rows of its
+  kinds it did not meet again (:mod:`.run_quarantine`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from gateway.store.quarantine import Quarantine
 from gateway.store.record_digests import RecordDigest
 from gateway.store.sync_state import SyncStateStore
 from gateway.sync.pull_memo import PullMemo
-from gateway.sync.pull_quarantine import PullQuarantine
+from gateway.sync.run_quarantine import RunQuarantine
 
 __all__ = ["OoapiPull", "PullReport", "PullWindow", "gateway_parts", "gateway_standards",
            "memo_row", "resource_key", "run_locked", "upsert_remembered", "utc_now"]
@@ -65,6 +67,7 @@ class PullReport(Protocol):
 
     fetched: int
     quarantined: int
+    quarantine_resolved: int
 
     def line(self) -> str: ...
 
@@ -206,7 +209,7 @@ class OoapiPull:
 
     @contextmanager
     def _reading(self, source: SourceConfig, reader: Callable[[OoapiClient], _R],
-                 report: PullReport, quarantine: PullQuarantine | None = None) -> Iterator[_R]:
+                 report: PullReport, quarantine: RunQuarantine | None = None) -> Iterator[_R]:
         """The source's reader over an open client; its counts reach ``report`` even
         when the run fails."""
         with self.client_factory(source) as client:
@@ -222,6 +225,12 @@ class OoapiPull:
         """Delete ``ids`` (a tombstone event each), ``batch_size`` per transaction."""
         for start in range(0, len(ids), self.batch_size):
             yield self.store.delete(tenant, ids[start:start + self.batch_size])
+
+    def _resolve_quarantine(self, quarantine: RunQuarantine, report: PullReport) -> None:
+        """At the end of a complete full run (never an incremental or failed one: they did
+        not see everything), mark handled the open rows of the run's kinds it did not meet
+        again as bad: fixed at the source and stored, or gone from it."""
+        report.quarantine_resolved = quarantine.close_unmet()
 
     def _recorded(self, source: SourceConfig, key: str, window: PullWindow,
                   report: PullReport) -> None:

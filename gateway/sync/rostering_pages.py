@@ -56,6 +56,11 @@ __all__ = ["RosterPageWriter", "RosterRun", "model_salt", "record_key"]
 
 _KIND_OF = {GROUP: Group.kind, MEMBER: Membership.kind, OFFERING: TimetableActivity.kind}
 _QUARANTINE_KIND = {GROUP: "Group", MEMBER: "Membership", OFFERING: "ComponentOffering"}
+#: A relation item (an offering's groups and staff) that names no usable group or person;
+#: not ``Association``, which is the enrolment pull's kind.
+RELATION_KINDS = {"Group": "Group", "Association": "OfferingAssociation"}
+#: The quarantine kinds of this pull (a complete full run closes those it did not meet).
+QUARANTINE_KINDS = (*_QUARANTINE_KIND.values(), "Component", "OfferingAssociation")
 Mapper = Callable[[dict[str, Any]], Entity]
 
 

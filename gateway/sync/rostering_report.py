@@ -49,6 +49,8 @@ class RosteringSyncReport:
     relation_pages: int = 0
     relations_not_offered: list[str] = field(default_factory=list)
     events: int = 0
+    #: Quarantined items a complete full run no longer met as bad: marked handled.
+    quarantine_resolved: int = 0
 
     def count(self, what: dict[str, int], kind: str, n: int = 1) -> None:
         what[kind] = what.get(kind, 0) + n
@@ -60,7 +62,8 @@ class RosteringSyncReport:
             f"({self.created[kind]} new), deleted {self.deleted[kind]}" for kind in KINDS)
         return (f"{self.tenant}/{self.source} rostering {self.mode}{window}: fetched "
                 f"{self.fetched}, {parts}, unchanged {sum(self.unchanged.values())}, "
-                f"quarantined {self.quarantined}, events {self.events}")
+                f"quarantined {self.quarantined}, quarantine resolved "
+                f"{self.quarantine_resolved}, events {self.events}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from gateway.bootstrap import Gateway, bootstrap
 from gateway.domain.ids import entity_id
-from gateway.errors import ConfigurationError
+from gateway.errors import ConfigurationError, UpstreamError
 from gateway.events.outbox import OutboxEvent
 from gateway.settings import Settings
 from gateway.store.quarantine import Quarantine
@@ -311,3 +311,71 @@ def test_the_feed_validators_and_counts_are_kept_in_the_sync_state(
     assert state is not None
     assert (state.last_sync_at, state.last_full_sync_at) == (later, NOW)
     assert state.last_report["not_modified"] and state.last_report["feed"]["etag"] == host.etag
+
+
+# -- quarantine rows closed by a full run that applied the feed ----------------------------
+
+BAD_MATHS = MATHS.replace("X-MBO-GROUP-ID:", "X-MBO-GROUP-ID:klas-1a,")
+
+
+def open_ids(gateway: Gateway) -> set[int]:
+    return {r.id for r in Quarantine(gateway.engine).list(TENANT)}
+
+
+def test_a_fixed_series_closes_its_quarantine_row_on_a_full_run_only(
+        gw: Gateway, host: FeedHost) -> None:
+    quarantine = Quarantine(gw.engine)
+    host.publish(feed(DUTCH, BAD_MATHS, EXAM, HOLIDAY))
+    assert run_ical_sync(gw, TENANT, SOURCE).series_quarantined == 1
+    (held,) = quarantine.list(TENANT)
+    others = {quarantine.put(tenant=TENANT, source=SOURCE, kind="ProgramOffering",
+                             reason="r", raw="{}"),
+              quarantine.put(tenant=TENANT, source="sis", kind="icalendar-series",
+                             reason="r", raw="{}", path="/VEVENT[UID=les-rek-1a]")}
+
+    host.publish(feed(*BASE))  # the timetabler fixed the series
+    conditional = run_ical_sync(gw, TENANT, SOURCE, full=False)
+    assert (conditional.created, conditional.quarantine_resolved) == (4, 0)
+    assert open_ids(gw) == {held.id, *others}
+
+    host.failures = [503] * 10  # the host fails the full run's fetch, retries and all
+    with pytest.raises(UpstreamError):
+        run_ical_sync(gw, TENANT, SOURCE, full=True)
+    assert open_ids(gw) == {held.id, *others}
+
+    host.failures = []
+    report = run_ical_sync(gw, TENANT, SOURCE, full=True)
+    assert (report.series_quarantined, report.quarantine_resolved) == (0, 1)
+    assert "quarantine resolved 1" in report.line()
+    assert report.as_dict()["quarantine_resolved"] == 1
+    assert open_ids(gw) == others
+    handled = {r.id for r in quarantine.list(TENANT, include_replayed=True)
+               if r.replayed_at is not None}
+    assert handled == {held.id}
+
+
+def test_a_series_still_bad_stays_open_once_and_one_that_left_the_feed_closes(
+        gw: Gateway, host: FeedHost) -> None:
+    host.publish(feed(DUTCH, BAD_MATHS, EXAM, HOLIDAY))
+    run_ical_sync(gw, TENANT, SOURCE)
+    (held,) = Quarantine(gw.engine).list(TENANT)
+    again = run_ical_sync(gw, TENANT, SOURCE, full=True)
+    assert (again.series_quarantined, again.quarantine_resolved) == (1, 0)
+    assert open_ids(gw) == {held.id}  # met again: open, and not kept twice
+
+    host.publish(feed(DUTCH, EXAM, HOLIDAY))  # the series left the feed
+    gone = run_ical_sync(gw, TENANT, SOURCE, full=True)
+    assert gone.quarantine_resolved == 1 and open_ids(gw) == set()
+
+
+def test_a_feed_that_parses_again_closes_the_feed_row(gw: Gateway, host: FeedHost) -> None:
+    host.publish(b"<html><body>Rooster tijdelijk niet beschikbaar</body></html>")
+    report = run_ical_sync(gw, TENANT, SOURCE)
+    assert report.feed_quarantined is not None
+    known = run_ical_sync(gw, TENANT, SOURCE, full=True)  # still the bad feed
+    assert known.feed_known_bad and open_ids(gw) == {report.feed_quarantined}
+
+    host.publish(feed(*BASE))
+    fixed = run_ical_sync(gw, TENANT, SOURCE, full=True)
+    assert (fixed.created, fixed.quarantine_resolved) == (TOTAL, 1)
+    assert open_ids(gw) == set()

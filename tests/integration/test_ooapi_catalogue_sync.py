@@ -381,3 +381,59 @@ def test_a_bad_item_keeps_its_last_good_version(
     tick(gateway, 1)  # the same bad item again: counted, not stored twice
     assert run_sync(gateway, TENANT, SOURCE, full=True).quarantined == 1
     assert len(Quarantine(gateway.engine).list(TENANT)) == 1
+
+
+# -- quarantine rows closed by a complete full run --------------------------------------------
+
+
+def test_a_fixed_item_closes_its_quarantine_row_on_a_complete_full_run_only(
+    gateway: Gateway, sis: Sis
+) -> None:
+    quarantine = Quarantine(gateway.engine)
+    target = sorted(i for i, o in sis.catalogue.offerings.items()
+                    if o["offeringType"] == "program")[3]
+    sis.change = _break_offering(target)
+    assert run_sync(gateway, TENANT, SOURCE, full=True).quarantined == 1
+    (held,) = quarantine.list(TENANT)
+    # the source's enrolment pull keeps its own rows under the same source name
+    other = quarantine.put(tenant=TENANT, source=SOURCE, kind="Association", reason="r",
+                           raw="{}")
+
+    sis.change = lambda path, doc: None  # the school fixed the offering
+    tick(gateway, 1)
+    incremental = run_sync(gateway, TENANT, SOURCE, full=False)
+    assert (incremental.mode, incremental.quarantine_resolved) == ("incremental", 0)
+    assert {r.id for r in quarantine.list(TENANT)} == {held.id, other}
+
+    sis.refuse = lambda path: 503 if path == "/courses" else None  # after the programs
+    tick(gateway, 1)
+    with pytest.raises(RetriableUpstreamError):
+        run_sync(gateway, TENANT, SOURCE, full=True)
+    assert {r.id for r in quarantine.list(TENANT)} == {held.id, other}
+
+    sis.refuse = lambda path: None
+    tick(gateway, 1)
+    report = run_sync(gateway, TENANT, SOURCE, full=True)
+    assert (report.quarantined, report.quarantine_resolved) == (0, 1)
+    assert "quarantine resolved 1" in report.line()
+    assert report.as_dict()["quarantine_resolved"] == 1
+    gateway.store.get(TENANT, UUID(uid("cohort", target)))  # stored now
+    assert [r.id for r in quarantine.list(TENANT)] == [other]
+    handled = {r.id: r.replayed_at for r in quarantine.list(TENANT, include_replayed=True)}
+    assert handled[held.id] is not None and handled[other] is None
+
+    tick(gateway, 1)  # closed once: a later full run has nothing more to close
+    assert run_sync(gateway, TENANT, SOURCE, full=True).quarantine_resolved == 0
+
+
+def test_an_item_still_bad_keeps_its_row_open_through_full_runs(
+    gateway: Gateway, sis: Sis
+) -> None:
+    quarantine = Quarantine(gateway.engine)
+    program_id = sorted(sis.catalogue.programs)[0]
+    sis.change = _break_program(program_id)
+    run_sync(gateway, TENANT, SOURCE, full=True)
+    tick(gateway, 1)
+    report = run_sync(gateway, TENANT, SOURCE, full=True)
+    assert (report.quarantined, report.quarantine_resolved) == (1, 0)
+    assert [r.kind for r in quarantine.list(TENANT)] == ["Program"]

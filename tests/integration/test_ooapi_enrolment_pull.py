@@ -419,3 +419,65 @@ def test_what_another_path_changed_is_pulled_again_though_the_sis_did_not_change
     assert [e.subject for e in events_since(gateway, cursor)] == [str(ident)]
     assert persons_store.get_personal_data(TENANT, ident).family_name == \
         sis.school.person_of(2)["surname"]
+
+
+def test_a_fixed_person_closes_its_quarantine_row_on_a_complete_full_run_only(
+    gateway: Gateway, sis: SchoolSis,
+) -> None:
+    quarantine = Quarantine(gateway.engine)
+    persons, _ = population(sis.school)
+    broken = sorted(persons)[11]
+
+    def break_one(path: str, doc: dict[str, Any]) -> None:
+        for item in doc.get("items", []) if path == "/persons" else []:
+            if item["personId"] == broken:
+                item["mail"] = 42
+
+    sis.change = break_one
+    assert run_enrolment_sync(gateway, TENANT, SOURCE, full=True).quarantined == 1
+    (held,) = quarantine.list(TENANT)
+    # the source's catalogue and rostering pulls keep their own rows under its name
+    others = {quarantine.put(tenant=TENANT, source=SOURCE, kind=kind, reason="r", raw="{}")
+              for kind in ("ProgramOffering", "OfferingAssociation")}
+
+    sis.change = lambda path, doc: None  # the school fixed the person
+    tick(gateway)
+    incremental = run_enrolment_sync(gateway, TENANT, SOURCE, full=False)
+    assert (incremental.persons_created, incremental.quarantine_resolved) == (1, 0)
+    assert {r.id for r in quarantine.list(TENANT)} == {held.id, *others}
+
+    sis.refuse = lambda path: 503 if path.endswith("/associations") else None
+    tick(gateway)
+    with pytest.raises(RetriableUpstreamError):
+        run_enrolment_sync(gateway, TENANT, SOURCE, full=True)
+    assert {r.id for r in quarantine.list(TENANT)} == {held.id, *others}
+
+    sis.refuse = lambda path: None
+    tick(gateway)
+    report = run_enrolment_sync(gateway, TENANT, SOURCE, full=True)
+    assert (report.quarantined, report.quarantine_resolved) == (0, 1)
+    assert "quarantine resolved 1" in report.line()
+    assert report.as_dict()["quarantine_resolved"] == 1
+    gateway.store.get(TENANT, UUID(canonical("person", broken)))  # stored
+    assert {r.id for r in quarantine.list(TENANT)} == others
+    handled = {r.id for r in quarantine.list(TENANT, include_replayed=True)
+               if r.replayed_at is not None}
+    assert handled == {held.id}
+
+
+def test_a_full_run_that_did_not_read_every_offering_closes_no_association(
+    gateway: Gateway, sis: SchoolSis,
+) -> None:
+    quarantine = Quarantine(gateway.engine)
+    waiting = quarantine.put(tenant=TENANT, source=SOURCE, kind="Association", reason="r",
+                             raw="{}")
+    closed = quarantine.put(tenant=TENANT, source=SOURCE, kind="Person", reason="r",
+                            raw="{}")
+    with sis.school.lock:  # an offering the gateway's catalogue does not hold yet
+        sis.catalogue.offerings["c0ffee00-0000-4000-8000-000000000001"] = {
+            **next(iter(sis.catalogue.offerings.values())),
+            "offeringId": "c0ffee00-0000-4000-8000-000000000001"}
+    report = run_enrolment_sync(gateway, TENANT, SOURCE, full=True)
+    assert (report.offerings_unknown, report.quarantine_resolved) == (1, 1)
+    assert [r.id for r in quarantine.list(TENANT)] == [waiting]
+    assert closed not in {r.id for r in quarantine.list(TENANT)}

@@ -338,3 +338,31 @@ def test_a_failing_sis_deletes_nothing_and_keeps_the_last_run(
     report = run_rostering_sync(gateway, TENANT, SOURCE, full=False)
     assert report.mode == "incremental"
 
+
+
+def test_a_fixed_group_closes_its_row_and_leaves_the_enrolment_pulls_rows_open(
+    gateway: Gateway, sis: SchoolSis
+) -> None:
+    quarantine = Quarantine(gateway.engine)
+    broken = sorted(roster_of(sis.school).groups)[2]
+
+    def break_group(path: str, doc: dict[str, Any]) -> None:
+        for item in doc.get("items", []):
+            if item.get("groupId") == broken:
+                item["groupType"] = "klas"
+
+    sis.change = break_group
+    assert run_rostering_sync(gateway, TENANT, SOURCE, full=True).quarantined == 1
+    (held,) = quarantine.list(TENANT)
+    # the enrolment and catalogue pulls of the same source: "Association" is theirs
+    others = {quarantine.put(tenant=TENANT, source=SOURCE, kind=kind, reason="r", raw="{}")
+              for kind in ("Association", "Person", "ProgramOffering")}
+    sis.change = lambda path, doc: None
+    tick(gateway)
+    assert run_rostering_sync(gateway, TENANT, SOURCE, full=False).quarantine_resolved == 0
+    assert {r.id for r in quarantine.list(TENANT)} == {held.id, *others}
+    tick(gateway)
+    report = run_rostering_sync(gateway, TENANT, SOURCE, full=True)
+    assert (report.quarantined, report.quarantine_resolved) == (0, 1)
+    assert "quarantine resolved 1" in report.line()
+    assert {r.id for r in quarantine.list(TENANT)} == others

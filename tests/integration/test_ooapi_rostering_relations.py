@@ -120,8 +120,8 @@ def test_references_to_unknown_groups_are_kept_and_bad_ones_quarantined(
                                            for p in (*staff, unknown_person))
     assert data[canonical("timetable-activity", other)]["staff_ids"] == []
     kept = sorted((r.kind, r.reason) for r in Quarantine(gateway.engine).list(TENANT))
-    assert kept == [("Association", "person: not a personId (a UUID)"),
-                    ("Group", "groupId: not a UUID")]
+    assert kept == [("Group", "groupId: not a UUID"),
+                    ("OfferingAssociation", "person: not a personId (a UUID)")]
 
 
 def test_a_list_the_sis_does_not_offer_is_asked_for_once(

@@ -176,7 +176,7 @@ def test_report_prints_on_one_line() -> None:
                                  quarantined=1, deleted=0, events=5)
     assert report.line() == (
         "roc-a/sis incremental since 2026-03-01: fetched 10, changed 5 (2 new), "
-        "unchanged 4, quarantined 1, deleted 0, events 5")
+        "unchanged 4, quarantined 1, quarantine resolved 0, deleted 0, events 5")
 
 
 class Resource:
@@ -242,9 +242,9 @@ def test_each_resource_runs_in_table_order_with_its_own_full_decision(
     assert calls == [("catalogue", False), ("enrolment", True)]  # catalogue first
     assert report.failed == [] and report.lines() == [
         "roc-a/sis catalogue False: fetched 0, changed 0 (0 new), unchanged 0, "
-        "quarantined 0, deleted 0, events 0",
+        "quarantined 0, quarantine resolved 0, deleted 0, events 0",
         "roc-a/sis enrolment True: fetched 0, changed 0 (0 new), unchanged 0, "
-        "quarantined 0, deleted 0, events 0"]
+        "quarantined 0, quarantine resolved 0, deleted 0, events 0"]
     assert scheduler.runs == 2
 
 
