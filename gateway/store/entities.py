@@ -7,7 +7,6 @@ bumps the version and writes its event into the outbox in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -15,57 +14,14 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.domain import ENTITY_TYPES
 from gateway.domain.base import Entity, content_hash
 from gateway.errors import ConflictError
-from gateway.events.outbox import OutboxEvent, OutboxWriter
-from gateway.events.types import Change, event_type
+from gateway.events.outbox import OutboxWriter
+from gateway.store.entity_changes import ApplyResult, deleted_event, known_rows, upserted_event
 from gateway.store.entity_reads import EntityReads, StoredEntity
 from gateway.store.tables import entities
 
 __all__ = ["ApplyResult", "EntityStore", "StoredEntity"]
-
-
-@dataclass
-class ApplyResult:
-    """What one upsert or snapshot did; ``events`` lists the events it wrote."""
-
-    created: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    events: list[OutboxEvent] = field(default_factory=list)
-
-    def __iadd__(self, other: ApplyResult) -> ApplyResult:
-        self.created += other.created
-        self.changed += other.changed
-        self.unchanged += other.unchanged
-        self.deleted += other.deleted
-        self.events.extend(other.events)
-        return self
-
-
-def _changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    if before is None:
-        return sorted(after)
-    keys = set(before) | set(after)
-    return sorted(k for k in keys if before.get(k) != after.get(k))
-
-
-def _given(known: Mapping[UUID, StoredEntity | None], items: list[Entity]
-           ) -> dict[str, StoredEntity | None]:
-    """The rows of ``items`` the caller read, by str id. A row without its content hash
-    (a hand-built :class:`StoredEntity`) or whose state names another entity (id, tenant)
-    is left out, to be read again."""
-    given: dict[str, StoredEntity | None] = {}
-    for item in items:
-        if item.id in known:
-            row = known[item.id]
-            if row is None or (row.content_hash is not None
-                               and row.state.get("id") == str(item.id)
-                               and row.state.get("tenant") == item.tenant):
-                given[str(item.id)] = row
-    return given
 
 
 class EntityStore(EntityReads):
@@ -193,7 +149,7 @@ class EntityStore(EntityReads):
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for tenant, items in by_tenant.items():
-            given = _given(known or {}, items)  # read by the caller, not read again
+            given = known_rows(known or {}, items)  # read by the caller, not read again
             existing: dict[str, Any] = {k: row for k, row in given.items() if row is not None}
             existing.update(self._existing(
                 conn, tenant, [str(i.id) for i in items if str(i.id) not in given]))
@@ -229,14 +185,7 @@ class EntityStore(EntityReads):
                                    | {"b_read_version": row.version})
                     result.changed += 1
                 result.events.append(
-                    self.outbox.entity_event(
-                        tenant=tenant, domain=item.domain,
-                        type_=event_type(type(item), Change.UPSERTED),
-                        source_system=item.source.system, entity=item.id, version=version,
-                        data={"entity": state, "changedFields": _changed_fields(before, state)},
-                        now=now,
-                    )
-                )
+                    upserted_event(self.outbox, item, state, before, version, now))
         if inserts:
             conn.execute(insert(entities), inserts)
         if updates:
@@ -258,17 +207,7 @@ class EntityStore(EntityReads):
             version = row.version + 1
             updates.append({"b_tenant": tenant, "b_id": key, "b_version": version,
                             "b_updated_at": now})
-            entity_cls = ENTITY_TYPES[row.kind]
-            tombstone = {"id": key, "tenant": tenant,
-                         "source": {"system": row.source_system, "id": row.source_id}}
-            result.events.append(
-                self.outbox.entity_event(
-                    tenant=tenant, domain=entity_cls.domain,
-                    type_=event_type(entity_cls, Change.DELETED),
-                    source_system=row.source_system, entity=UUID(key), version=version,
-                    data={"entity": tombstone, "changedFields": []}, now=now,
-                )
-            )
+            result.events.append(deleted_event(self.outbox, tenant, key, row, version, now))
             result.deleted += 1
         if updates:
             conn.execute(_MARK_DELETED, updates)

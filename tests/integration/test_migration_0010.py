@@ -16,7 +16,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, select, text
 
-from gateway.adapters.oneroster.roster_reads import USERS
+from gateway.adapters.oneroster.roster_collections import USERS
 from gateway.api.testing import settings_for_tests
 from gateway.bootstrap import Gateway, bootstrap
 from gateway.domain import Group, Membership, Person, PersonalData, SourceRef

@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from gateway.adapters.oneroster.bundle_export import export_bundle
-from gateway.adapters.oneroster.roster_reads import USERS, RosterReads
+from gateway.adapters.oneroster.roster_collections import USERS
+from gateway.adapters.oneroster.roster_reads import RosterReads
 from gateway.adapters.ooapi.mbo_profile import mbo_profile
 from gateway.adapters.standards import Standards
 from gateway.api.app import create_app

@@ -25,7 +25,8 @@ from sqlalchemy.sql import Select
 
 from gateway.adapters.oneroster.bundle_export import export_bundle
 from gateway.adapters.oneroster.query import Filter, Page, Predicate, Sort
-from gateway.adapters.oneroster.roster_reads import ENROLLMENTS, USERS, RosterReads
+from gateway.adapters.oneroster.roster_collections import ENROLLMENTS, USERS
+from gateway.adapters.oneroster.roster_reads import RosterReads
 from gateway.adapters.oneroster.sql_filter import order_by
 from gateway.api.testing import settings_for_tests
 from gateway.bootstrap import Gateway, bootstrap

@@ -26,8 +26,8 @@ from gateway.adapters.oneroster.csv_bundle import BundleFile, BundleSummary, wri
 from gateway.adapters.oneroster.csv_tables import TABLES, role_row_object
 from gateway.adapters.oneroster.org_modified import org_modified
 from gateway.adapters.oneroster.query import Filter, Predicate
+from gateway.adapters.oneroster.roster_collections import USER_ROLES
 from gateway.adapters.oneroster.roster_objects import RESOURCES, RosterObjects
-from gateway.adapters.oneroster.roster_reads import USER_ROLES
 from gateway.errors import NotFoundError
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ group's id as a course too: the same ``sourcedId`` in ``courses.csv`` and
 ``classes.csv``, which the binding forbids (a sourcedId names one object). The course now
 has :func:`~gateway.mappings.oneroster_v1p2.own_course_id` of the group (a reversible
 rewrite of the UUID's version nibble); these collections wrap the SQL reads of
-:mod:`.roster_reads` and rewrite, in SQL, the fields that name that course: the course's
+:mod:`.roster_collections` and rewrite, in SQL, the fields that name that course: the course's
 ``sourcedId`` (filter, sort, and the look-up of one course) and the class's
 ``course.sourcedId``, so REST filters, single reads and the CSV bundle agree with the
 mapping. Paging keeps to the entity ids underneath (a stable total order).
@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, literal, or_
 from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.adapters.oneroster.json_fields import JsonText
-from gateway.adapters.oneroster.roster_reads import CLASSES, COURSES, Collection
+from gateway.adapters.oneroster.roster_collections import CLASSES, COURSES, Collection
 from gateway.adapters.oneroster.sql_filter import Column
 from gateway.mappings.oneroster_v1p2 import own_course_group
 from gateway.store.tables import entities
@@ -37,7 +37,7 @@ def own_course_sql(group_id: ColumnElement[Any]) -> ColumnElement[str]:
 
 @dataclass(frozen=True, eq=False)
 class _Wrapped(Collection):
-    """A collection of :mod:`.roster_reads` with some of its field SQL replaced."""
+    """A collection of :mod:`.roster_collections` with some of its field SQL replaced."""
 
     inner: Collection
 

@@ -2,7 +2,7 @@
 
 A nested collection is its top-level collection narrowed by one more SQL condition, so it
 pages, filters, sorts and selects ``fields`` exactly as the top-level one does (the same
-reads of :mod:`.roster_reads`, with the condition added to the query they build):
+reads of :mod:`.roster_collections`, with the condition added to the query they build):
 
 - users of a class: the persons with a current membership (not deleted, not cancelled) of
   that group, in the enrollment role asked for (``student`` or ``teacher``);
@@ -29,7 +29,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from gateway.adapters.oneroster.json_fields import JsonText
-from gateway.adapters.oneroster.roster_reads import Collection
+from gateway.adapters.oneroster.roster_collections import Collection
 from gateway.adapters.oneroster.sql_filter import Column
 from gateway.mappings.oneroster_v1p2 import ENROLLMENT_ROLES
 from gateway.store.tables import entities

@@ -23,13 +23,8 @@ from sqlalchemy import Engine
 
 from gateway.adapters.oneroster.course_reads import OWN_CLASSES, OWN_COURSES
 from gateway.adapters.oneroster.query import FieldType, Filter, Page, Sort, matches
-from gateway.adapters.oneroster.roster_reads import (
-    ENROLLMENTS,
-    USERS,
-    Collection,
-    RosterReads,
-    Row,
-)
+from gateway.adapters.oneroster.roster_collections import ENROLLMENTS, USERS, Collection, Row
+from gateway.adapters.oneroster.roster_reads import RosterReads
 from gateway.adapters.oneroster.session_reads import school_year_times
 from gateway.domain import PersonalData
 from gateway.mappings import oneroster_v1p2 as mapping

@@ -1,7 +1,7 @@
 """A parsed OneRoster ``filter`` and ``sort`` as SQL over the columns a collection maps.
 
 Kept apart from the grammar (:mod:`.query`, pure) and from the collections
-(:mod:`.roster_reads`): each collection names, per OneRoster field, the SQL expression
+(:mod:`.roster_collections`): each collection names, per OneRoster field, the SQL expression
 that yields that field's value, so a filter runs in the database and pages stay small.
 """
 
