@@ -21,7 +21,7 @@ from gateway.domain.base import Entity
 from gateway.errors import NotFoundError
 from gateway.store.tables import entities
 
-__all__ = ["EntityReads", "StoredEntity", "stored_entity"]
+__all__ = ["STORED_COLUMNS", "EntityReads", "StoredEntity", "stored_entity"]
 
 #: Ids per ``IN (...)`` read, well below SQLite's bound-parameter limit.
 _CHUNK = 500
@@ -46,6 +46,13 @@ class StoredEntity:
 
     def entity(self) -> Entity:
         return ENTITY_TYPES[self.kind].model_validate(self.state)
+
+
+#: The columns a :class:`StoredEntity` is made of: reads select these, not the whole row
+#: (the database-computed columns of later migrations are not part of it).
+STORED_COLUMNS = (entities.c.id, entities.c.kind, entities.c.version, entities.c.deleted,
+                  entities.c.state, entities.c.updated_at, entities.c.content_hash,
+                  entities.c.source_system, entities.c.source_id)
 
 
 def stored_entity(row: Any) -> StoredEntity:
@@ -75,7 +82,8 @@ class EntityReads:
         """
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(entities).where(entities.c.tenant == tenant, entities.c.id == str(entity))
+                select(*STORED_COLUMNS).where(entities.c.tenant == tenant,
+                                              entities.c.id == str(entity))
             ).first()
         if row is None or (row.deleted and not include_deleted):
             raise NotFoundError(f"no entity {entity}")
@@ -87,7 +95,7 @@ class EntityReads:
         """The stored row of ``entity`` (deleted ones included), read on the caller's
         transaction; ``lock`` holds the row until commit on PostgreSQL, so a state check
         and the write that depends on it cannot interleave with another writer's."""
-        query = select(entities).where(entities.c.tenant == tenant,
+        query = select(*STORED_COLUMNS).where(entities.c.tenant == tenant,
                                        entities.c.id == str(entity))
         if lock and self._lock_rows:
             query = query.with_for_update()
@@ -99,7 +107,7 @@ class EntityReads:
         include_deleted: bool = False,
     ) -> list[StoredEntity]:
         """A tenant's entities of one kind (of one source system), by id."""
-        query = select(entities).where(entities.c.tenant == tenant, entities.c.kind == kind)
+        query = select(*STORED_COLUMNS).where(entities.c.tenant == tenant, entities.c.kind == kind)
         if source_system is not None:
             query = query.where(entities.c.source_system == source_system)
         if not include_deleted:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from gateway.domain.base import Entity
 from gateway.errors import NotFoundError
 from gateway.store.entities import ApplyResult, EntityStore
-from gateway.store.entity_reads import stored_entity
+from gateway.store.entity_reads import STORED_COLUMNS, stored_entity
 from gateway.store.tables import entities
 
 __all__ = ["LockedChange", "change_locked"]
@@ -62,7 +62,7 @@ def change_locked(
     with store.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(update(entities).where(key).values(version=entities.c.version))
-        query = select(entities).where(key)
+        query = select(*STORED_COLUMNS).where(key)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
         found = conn.execute(query).first()

@@ -20,7 +20,7 @@ from gateway.domain import Person, PersonalData
 from gateway.domain.base import content_hash
 from gateway.events.outbox import OutboxEvent
 from gateway.store.entities import EntityStore
-from gateway.store.entity_reads import StoredEntity, stored_entity
+from gateway.store.entity_reads import STORED_COLUMNS, StoredEntity, stored_entity
 from gateway.store.tables import entities, person_data
 
 __all__ = ["PersonItem", "PersonWrite", "rounds", "upsert_batch"]
@@ -83,7 +83,7 @@ def _stored(conn: Connection, tenant: str, keys: Sequence[str], *, lock: bool
         person_data.c.tenant == entities.c.tenant, person_data.c.person_id == entities.c.id))
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start:start + _CHUNK]
-        query = select(entities, person_data.c.data).select_from(joined).where(
+        query = select(*STORED_COLUMNS, person_data.c.data).select_from(joined).where(
             entities.c.tenant == tenant, entities.c.id.in_(chunk))
         if lock:
             query = query.with_for_update(of=entities)
