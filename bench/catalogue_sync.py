@@ -40,7 +40,7 @@ from gateway.events.kafka_publisher import kafka_client_config
 from gateway.settings import Settings, SourceConfig, TenantConfig
 from gateway.store.migrate import upgrade
 from gateway.store.tables import outbox
-from gateway.sync.ooapi_catalogue import CatalogueSyncReport
+from gateway.sync.catalogue_report import CatalogueSyncReport
 from gateway.sync.scheduler import run_sync
 from gateway.testing.postgres import PostgresServer, fresh_database
 from gateway.testing.tansu import TansuBroker

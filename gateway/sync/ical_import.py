@@ -1,10 +1,11 @@
 """Use case: import a timetabling system's iCalendar feed into timetable activities.
 
 A run fetches the feed of an ``icalendar`` source (``SourceConfig.base_url``), splits it
-into its series and checks it (:mod:`.ical_plan`), expands the series that changed
-(:mod:`gateway.adapters.icalendar.expansion`) and writes one canonical activity per
-occurrence (:mod:`gateway.mappings.icalendar_in`), keyed by UID and recurrence id, so a
-re-import changes only what changed and each change is one event on the timetable topic:
+into its series and checks it (:mod:`.ical_plan`), then applies it (:mod:`.ical_apply`):
+expands the series that changed (:mod:`gateway.adapters.icalendar.expansion`) and writes
+one canonical activity per occurrence (:mod:`gateway.mappings.icalendar_in`), keyed by UID
+and recurrence id, so a re-import changes only what changed and each change is one event
+on the timetable topic:
 
 - **window**: from the start of today (the feed's zone) minus :data:`DAYS_BACK` days to
   the start of today plus :data:`DAYS_AHEAD` days; occurrences are in it by their start;
@@ -37,25 +38,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from gateway.adapters.icalendar.codec import MAX_FEED_BYTES, parse_feed
-from gateway.adapters.icalendar.expansion import SeriesOccurrences, expand
 from gateway.adapters.icalendar.fetch import FeedResponse, Validators, fetch_feed
 from gateway.bootstrap import Gateway
-from gateway.domain import TimetableActivity
-from gateway.errors import ConfigurationError, DomainRuleError, ValidationError
-from gateway.mappings.icalendar_in import activity_from, activity_status, source_id
+from gateway.errors import ConfigurationError, ValidationError
 from gateway.settings import SourceConfig
 from gateway.store.quarantine import Quarantine
 from gateway.store.sync_state import SyncStateStore
-from gateway.sync.ical_memo import SeriesMark, SeriesMemo
-from gateway.sync.ical_plan import DAYS_AHEAD, DAYS_BACK, SeriesPlan, expansion_window, plan_series
+from gateway.sync.ical_apply import SERIES_KIND, PlanApplier
+from gateway.sync.ical_memo import SeriesMemo
+from gateway.sync.ical_plan import DAYS_AHEAD, DAYS_BACK, expansion_window, plan_series
 from gateway.sync.ical_report import IcalSyncReport
-from gateway.sync.ical_stored import StoredPlacements, cancelled_copies
 from gateway.sync.run_quarantine import RunQuarantine, by_kind, by_path
 
 __all__ = ["DAYS_AHEAD", "DAYS_BACK", "IcalSyncReport", "expansion_window", "run_ical_sync",
@@ -63,20 +61,13 @@ __all__ = ["DAYS_AHEAD", "DAYS_BACK", "IcalSyncReport", "expansion_window", "run
 
 log = logging.getLogger(__name__)
 
-#: How far past the window an expansion looks for the series' next start (the memo's
-#: span: a series with none that close needs no expansion while the window moves on).
-LOOKAHEAD = timedelta(days=35)
-#: The quarantine kinds of a refused feed and of a refused series.
-FEED_KIND, SERIES_KIND = "icalendar-feed", "icalendar-series"
+#: The quarantine kind of a refused feed (a refused series is :data:`.ical_apply.SERIES_KIND`).
+FEED_KIND = "icalendar-feed"
 
 
 def _identity(kind: str, raw: str, path: str) -> str:
     """A feed row is the source's one feed; a series row is its UID (the path)."""
     return (by_kind if kind == FEED_KIND else by_path)(kind, raw, path)
-
-
-def _series_path(uid: str) -> str:
-    return f"/VEVENT[UID={uid[:200]}]"
 
 
 def state_key(source_name: str) -> str:
@@ -131,14 +122,12 @@ class _Run:
                                         identity=_identity)
         self.report = IcalSyncReport(source.tenant, source.name,
                                      "full" if full else "conditional")
-        self.batch: list[TimetableActivity] = []
-        self.groups = tuple(str(g) for g in source.group_ids)
-        self.staff = tuple(str(s) for s in source.staff_ids)
         #: The source's own groups and staff are part of every activity of a series that
         #: names none, but not of the series' text the memo digests: a change of them
         #: makes the run a full one.
-        self.defaults = hashlib.sha256(
-            f"{sorted(self.groups)}|{sorted(self.staff)}".encode()).hexdigest()[:16]
+        groups = sorted(str(g) for g in source.group_ids)
+        staff = sorted(str(s) for s in source.staff_ids)
+        self.defaults = hashlib.sha256(f"{groups}|{staff}".encode()).hexdigest()[:16]
 
     def run(self) -> IcalSyncReport:
         started: datetime = self.gateway.clock()
@@ -177,7 +166,8 @@ class _Run:
             self._record(started, {**feed, "quarantined": True}, applied=False)
             return self.report
         del body, response
-        self._apply(plan, memo)
+        PlanApplier(self.gateway, self.source, self.quarantine, self.report,
+                    self.batch_size).apply(plan, memo)
         if self.full:  # every series seen: what was not refused again is handled
             self.report.quarantine_resolved = self.quarantine.close_unmet()
         self._record(started, feed, applied=True)
@@ -202,86 +192,7 @@ class _Run:
         log.warning("sync %s/%s: feed quarantined as #%s", self.source.tenant,
                     self.source.name, self.report.feed_quarantined)
 
-    # -- applying -------------------------------------------------------------------------
-    def _apply(self, plan: SeriesPlan, memo: SeriesMemo) -> None:
-        """Expand the due series, compare them with their stored activities, cancel what
-        left the feed, and remember every series (see :mod:`.ical_memo`)."""
-        tenant, name = self.source.tenant, self.source.name
-        start, until = plan.start, plan.until
-        self.report.window_from, self.report.window_until = start.isoformat(), until.isoformat()
-        marks = {uid: memo.marks[uid] for uid in plan.skipped}
-        for uid, mark in marks.items():  # refused before and unchanged: still bad
-            if mark.refused:
-                self.quarantine.meet(SERIES_KIND, path=_series_path(uid))
-        self.report.series_unchanged, self.report.series_removed = len(plan.skipped), len(
-            plan.removed)
-        self.report.unchanged += sum(mark.occurrences for mark in marks.values())
-        stored = StoredPlacements.load(self.gateway.engine, tenant, name, since=start,
-                                       uids=plan.stored_uids(bool(memo.marks)))
-        refused: set[str] = set()
-        for uid in plan.due:
-            try:
-                parsed = plan.parsed(uid)
-            except ValidationError as exc:  # remembered as valid, refused now: alone
-                refused.add(uid)
-                self._quarantine_series(SeriesOccurrences(uid), exc.message,
-                                        plan.feed.calendar_of(uid).decode())
-                continue
-            for series in expand(parsed, start, until, lookahead=LOOKAHEAD):
-                self.report.series += 1
-                self.report.all_day_skipped += series.all_day
-                quiet = series.quiet_until or until
-                try:
-                    activities = self._activities(series, stored)
-                except DomainRuleError as exc:
-                    refused.add(series.uid)
-                    self._quarantine_series(series, exc.message, series.raw())
-                    marks[uid] = SeriesMark(plan.digests[uid], start, quiet, refused=True)
-                    continue
-                self._add(activities)
-                marks[uid] = SeriesMark(plan.digests[uid], start, quiet,
-                                        occurrences=len(activities))
-        self._flush()
-        missing = stored.vanished(start, until, keep_uids=refused | set(plan.skipped))
-        for activity in cancelled_copies(self.gateway.engine, tenant, name, missing):
-            self.report.cancelled_missing += 1
-            self._add([activity])
-        self._flush()
-        memo.save(marks)
-
-    def _activities(self, series: SeriesOccurrences,
-                    stored: StoredPlacements) -> list[TimetableActivity]:
-        """The series' activities; all or none (a refused series raises)."""
-        if series.problem is not None:
-            raise DomainRuleError(series.problem)
-        out = []
-        for occurrence in series.occurrences:
-            previous = stored.take(source_id(occurrence.uid, occurrence.recurrence_id))
-            out.append(activity_from(self.source.tenant, self.source.name, occurrence,
-                                     activity_status(occurrence, previous),
-                                     groups=self.groups, staff=self.staff))
-        self.report.occurrences += len(out)
-        return out
-
-    def _quarantine_series(self, series: SeriesOccurrences, reason: str, raw: str) -> None:
-        self.report.series_quarantined += 1
-        self.quarantine.put(SERIES_KIND, raw, reason, _series_path(series.uid))
-
-    def _add(self, activities: list[TimetableActivity]) -> None:
-        self.batch.extend(activities)
-        if len(self.batch) >= self.batch_size:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self.batch:
-            return
-        result = self.gateway.store.upsert(self.batch)
-        self.batch = []
-        self.report.created += result.created
-        self.report.changed += result.changed
-        self.report.unchanged += result.unchanged
-        self.report.events += len(result.events)
-
+    # -- the sync state -------------------------------------------------------------------
     def _record(self, started: datetime, feed: dict[str, Any], *, applied: bool) -> None:
         self.states.record(self.source.tenant, state_key(self.source.name), started_at=started,
                            full=self.full and applied,

@@ -29,106 +29,42 @@ other path gets its record processed again. The memo is written after a successf
 only, never for a record with a quarantined item (examined again every run). A full run's
 memo is complete (records gone from the source are forgotten); an incremental run reads
 programs with part of their offerings, so it remembers only courses and specifications.
+
+Here: a run and its deletions. A record's mapping, quarantine and memo row are
+:mod:`.catalogue_records`; the counts :mod:`.catalogue_report`; the frame every pull
+shares (window, reader, sync state, closing the quarantine) :mod:`.pull_run`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import pydantic
 from sqlalchemy import select
 
-from gateway.adapters.ooapi.catalogue_source import OoapiCatalogueSource, Rejected, SourceRecord
+from gateway.adapters.ooapi.catalogue_source import OoapiCatalogueSource
 from gateway.adapters.ooapi.client import OoapiClient
 from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
-from gateway.domain import Cohort, Course, Entity, ProgrammeOffering, Qualification
-from gateway.domain.ids import entity_id
-from gateway.errors import GatewayError
-from gateway.mappings.ooapi_v5_in import KINDS, identify, mapping_version, to_canonical
+from gateway.mappings.ooapi_v5_in import KINDS, mapping_version
 from gateway.settings import SourceConfig
-from gateway.store.entities import ApplyResult, EntityStore
+from gateway.store.entities import EntityStore
 from gateway.store.quarantine import Quarantine
-from gateway.store.record_digests import MAX_RECORD_KEY, RecordDigest, RecordDigestStore
+from gateway.store.record_digests import RecordDigestStore
 from gateway.store.sync_state import SyncStateStore
 from gateway.store.tables import entities
+from gateway.sync.catalogue_records import QUARANTINE_KINDS, CatalogueRun, RecordWriter
+from gateway.sync.catalogue_report import CatalogueSyncReport
 from gateway.sync.pull_quarantine import PullQuarantine
-from gateway.sync.pull_run import OoapiPull, memo_row, utc_now
+from gateway.sync.pull_run import OoapiPull, utc_now
 
-__all__ = ["CatalogueSyncReport", "OoapiCatalogueSync"]
+__all__ = ["OoapiCatalogueSync"]
 
 log = logging.getLogger(__name__)
-
-#: The canonical kinds a record of each kind can produce.
-_KINDS_OF = {
-    "program": (ProgrammeOffering.kind, Cohort.kind),
-    "course": (Course.kind,),
-    "educationSpecification": (Qualification.kind,),
-}
-#: The quarantine kinds of this pull: its items' official schemas and its records' kinds
-#: (a complete full run closes those it did not meet again; the source's enrolment and
-#: rostering pulls have their own).
-QUARANTINE_KINDS = ("Program", "ProgramOffering", "Course", "EducationSpecification",
-                    *_KINDS_OF)
-
-
-@dataclass
-class CatalogueSyncReport:
-    """What one run did; ``changed`` in :meth:`line` counts created plus changed."""
-
-    tenant: str
-    source: str
-    mode: str
-    since: str | None = None
-    fetched: int = 0
-    created: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    quarantined: int = 0
-    deleted: int = 0
-    events: int = 0
-    #: Quarantined items a complete full run no longer met as bad: marked handled.
-    quarantine_resolved: int = 0
-
-    def add(self, result: ApplyResult) -> None:
-        self.created += result.created
-        self.changed += result.changed
-        self.unchanged += result.unchanged
-        self.deleted += result.deleted
-        self.events += len(result.events)
-
-    def line(self) -> str:
-        window = f" since {self.since}" if self.since else ""
-        return (f"{self.tenant}/{self.source} {self.mode}{window}: fetched {self.fetched}, "
-                f"changed {self.created + self.changed} ({self.created} new), "
-                f"unchanged {self.unchanged}, quarantined {self.quarantined}, "
-                f"quarantine resolved {self.quarantine_resolved}, deleted {self.deleted}, "
-                f"events {self.events}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class _Run:
-    """The bookkeeping of one run."""
-
-    report: CatalogueSyncReport
-    quarantine: PullQuarantine
-    #: Entity ids (as text, like the store's) present in the source, by kind, and spared.
-    seen: dict[str, set[str]] = field(default_factory=dict)
-    keep: set[str] = field(default_factory=set)
-    uncertain: set[str] = field(default_factory=set)
-    buffer: list[Entity] = field(default_factory=list)
-    #: The memo after the run, by record key, and the keys to forget (quarantined).
-    memo: dict[str, RecordDigest] = field(default_factory=dict)
-    forget: set[str] = field(default_factory=set)
 
 
 class OoapiCatalogueSync(OoapiPull):
@@ -176,8 +112,9 @@ class OoapiCatalogueSync(OoapiPull):
         window = self._window(source, source.name, full=full)
         report = CatalogueSyncReport(source.tenant, source.name, window.mode,
                                      window.since_text)
-        run = _Run(report, PullQuarantine(self.quarantine, source.tenant, source.name,
-                                          QUARANTINE_KINDS))
+        run = CatalogueRun(source, report, PullQuarantine(
+            self.quarantine, source.tenant, source.name, QUARANTINE_KINDS))
+        writer = RecordWriter(self.store)
         previous = self.digests.load(source.tenant, source.name)
         trusted = self.digests.holding(source.tenant, source.name, previous)
         salt = "\x1f".join((mapping_version(), source.tenant, source.name)).encode()
@@ -194,101 +131,25 @@ class OoapiCatalogueSync(OoapiPull):
             for section in reader.sections():
                 for item in section:
                     if item.known and item.key is not None:  # known() found it trusted
-                        self._unchanged(run, trusted[item.key])
+                        writer.unchanged(run, trusted[item.key])
                     else:
-                        self._examine(source, run, item,
-                                      remember=window.full or item.kind != "program")
+                        writer.examine(run, item, remember=window.full or item.kind != "program")
                     if len(run.buffer) >= self.batch_size:
-                        self._flush(run)
-                self._flush(run)  # a list is done: write it before reading the next
+                        writer.flush(run)
+                writer.flush(run)  # a list is done: write it before reading the next
         if window.full:
-            self._delete_missing(source, run)
+            self._delete_missing(run)
             self._resolve_quarantine(run.quarantine, report)
         self.digests.save(source.tenant, source.name, run.memo, previous=previous,
                           complete=window.full, forget=run.forget)
         self._recorded(source, source.name, window, report)
         return report
 
-    # -- one record ---------------------------------------------------------------------
-    def _unchanged(self, run: _Run, row: RecordDigest) -> None:
-        """A record as last applied: its entities are present and unchanged, nothing else."""
-        for kind, ident, _ in row.entities:
-            run.seen.setdefault(kind, set()).add(ident)
-        run.report.unchanged += len(row.entities)
-        run.memo[row.record] = row
-
-    def _examine(self, source: SourceConfig, run: _Run, item: SourceRecord, *,
-                 remember: bool) -> None:
-        """Map and quarantine a record's parts; remember it only when all of it went well."""
-        produced: list[Entity] = []
-        clean = not item.rejected
-        for raw in item.records:
-            mapped = self._map(source, run, raw)
-            clean = clean and mapped is not None
-            produced.extend(mapped or [])
-        for bad in item.rejected:
-            self._reject(source, run, bad)
-        key = item.key
-        if key is None or len(key) > MAX_RECORD_KEY:
-            return
-        if not clean:
-            run.forget.add(key)
-            run.memo.pop(key, None)
-        elif remember and key not in run.forget:
-            run.memo[key] = memo_row(key, item.digest, produced)
-
-    def _map(self, source: SourceConfig, run: _Run, raw: dict[str, Any]) -> list[Entity] | None:
-        """The record's entities, buffered for the store; None when it was quarantined."""
-        try:
-            mapped = to_canonical(source.tenant, source.name, raw)
-        except pydantic.ValidationError as exc:
-            loc = exc.errors()[0]["loc"]
-            self._put(source, run, str(raw.get("kind")), raw, str(exc),
-                      "/" + "/".join(str(p) for p in loc))
-            self._keep(source, run, raw, str(raw.get("kind")))
-            return None
-        except GatewayError as exc:  # SkippableRecordError, ValidationError
-            self._put(source, run, str(raw.get("kind")), raw, exc.message,
-                      str(getattr(exc, "path", "")))
-            self._keep(source, run, raw, str(raw.get("kind")))
-            return None
-        for entity in mapped:
-            run.seen.setdefault(entity.kind, set()).add(str(entity.id))
-        run.buffer.extend(mapped)
-        return mapped
-
-    def _reject(self, source: SourceConfig, run: _Run, item: Rejected) -> None:
-        shown = "; ".join(f"{e.pointer or '/'}: {e.message}" for e in item.errors[:5])
-        more = f" (and {len(item.errors) - 5} more)" if len(item.errors) > 5 else ""
-        self._put(source, run, item.schema, item.raw, f"schema: {shown}{more}",
-                  item.errors[0].schema_path if item.errors else "")
-        self._keep(source, run, item.record, item.record_kind)
-
-    def _keep(self, source: SourceConfig, run: _Run, record: dict[str, Any] | None,
-              record_kind: str) -> None:
-        """Spare what a quarantined record stands for from this run's deletions."""
-        kinds = _KINDS_OF.get(record_kind, KINDS)
-        try:
-            pairs = identify(record) if record is not None else None
-        except (GatewayError, KeyError, TypeError, ValueError, AttributeError):
-            pairs = None
-        if pairs is None:
-            run.uncertain.update(kinds)
-            return
-        run.keep.update(str(entity_id(source.tenant, source.name, k, sid)) for k, sid in pairs)
-
-    def _put(self, source: SourceConfig, run: _Run, kind: str, raw: Any, reason: str,
-             path: str) -> None:
-        run.report.quarantined += 1
-        run.quarantine.put(kind, raw, reason, path)  # once: not again every run
-
-    # -- the store ----------------------------------------------------------------------
-    def _flush(self, run: _Run) -> None:
-        if run.buffer:
-            run.report.add(self.store.upsert(run.buffer))
-            run.buffer = []
-
-    def _delete_missing(self, source: SourceConfig, run: _Run) -> None:
+    # -- a full run ----------------------------------------------------------------------
+    def _delete_missing(self, run: CatalogueRun) -> None:
+        """Delete what the store holds from this source and the run neither saw nor spared
+        (a tombstone event each); a kind with an unidentified quarantined record keeps all."""
+        source = run.source
         for kind in reversed(KINDS):  # children first: cohorts go before their offering
             if kind in run.uncertain:
                 log.warning("sync %s/%s: a quarantined %s record could not be identified; "

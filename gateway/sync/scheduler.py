@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from gateway.bootstrap import Gateway
 from gateway.settings import SourceConfig
 from gateway.store.sync_state import SyncStateStore
-from gateway.sync.ooapi_catalogue import CatalogueSyncReport
+from gateway.sync.catalogue_report import CatalogueSyncReport
 from gateway.sync.source_resources import (
     RUNNERS,
     Runners,

@@ -26,10 +26,11 @@ from typing import Protocol
 from gateway.bootstrap import Gateway
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.settings import SourceConfig
+from gateway.sync.catalogue_report import CatalogueSyncReport
 from gateway.sync.enrolment_report import state_key as enrolment_state_key
 from gateway.sync.ical_import import run_ical_sync
 from gateway.sync.ical_import import state_key as ical_state_key
-from gateway.sync.ooapi_catalogue import CatalogueSyncReport, OoapiCatalogueSync
+from gateway.sync.ooapi_catalogue import OoapiCatalogueSync
 from gateway.sync.ooapi_enrolment import run_enrolment_sync
 from gateway.sync.ooapi_rostering import run_rostering_sync
 from gateway.sync.rostering_report import state_key as rostering_state_key

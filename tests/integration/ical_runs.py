@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-import gateway.sync.ical_import as ical_import
+import gateway.sync.ical_apply as ical_import
 from gateway.bootstrap import Gateway, bootstrap
 from gateway.settings import Settings
 

@@ -22,7 +22,7 @@ from gateway.errors import RetriableUpstreamError
 from gateway.mappings import ooapi_v5_in
 from gateway.store.quarantine import Quarantine
 from gateway.store.record_digests import RecordDigestStore
-from gateway.sync import ooapi_catalogue
+from gateway.sync import catalogue_records as ooapi_catalogue
 from gateway.sync.scheduler import run_sync
 from tests.integration import test_ooapi_catalogue_sync as base
 from tests.integration.test_ooapi_catalogue_sync import (

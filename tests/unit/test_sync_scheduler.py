@@ -17,7 +17,8 @@ from gateway.bootstrap import Gateway
 from gateway.errors import ConfigurationError, RetriableUpstreamError
 from gateway.settings import SourceConfig
 from gateway.store.sync_state import SyncStateStore
-from gateway.sync.ooapi_catalogue import CatalogueSyncReport, OoapiCatalogueSync
+from gateway.sync.catalogue_report import CatalogueSyncReport
+from gateway.sync.ooapi_catalogue import OoapiCatalogueSync
 from gateway.sync.scheduler import SyncScheduler, run_sync
 from gateway.sync.source_resources import (
     ICALENDAR_RESOURCE,
