@@ -5,7 +5,10 @@ payload until an operator marks it handled: once its cause is fixed at the sourc
 next sync took the corrected record, or once it was replayed. ``list`` shows the open ones
 (``--all`` also the handled), ``show`` one with its whole reason (``--raw`` adds the payload
 exactly as received, which may hold personal data: it goes to the terminal only, never to
-a log), ``resolve`` marks one handled.
+a log), ``resolve`` marks one handled, ``replay`` sends again what the RIO delivery or the
+intake forwarding dead-lettered, once its cause is fixed at the target: the offering or
+application is queued for the next run in its current stored state, and the record marked
+handled (:mod:`gateway.sync.dlq_replay`); ``--now`` runs that delivery at once.
 
 A pull marks its own records handled too: a complete full run of a source's catalogue,
 enrolment, rostering or iCalendar pull closes the open records of its kinds that it did
@@ -20,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli.support import settings_engine
+from gateway.cli.support import built_gateway, settings_engine, standards_or_exit
 
 __all__ = ["dlq_app"]
 
@@ -78,3 +81,35 @@ def dlq_resolve(tenant: str, record_id: int) -> None:
                    err=True)
         raise typer.Exit(1)
     typer.echo(f"record {record_id} marked handled")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    tenant: str,
+    record_id: int,
+    now: Annotated[bool, typer.Option("--now", help="run the delivery once right away")] = False,
+) -> None:
+    """Queue a record the RIO delivery or the intake forwarding wrote to be sent again.
+
+    Exit 1 when the tenant has no such record or it came from a pull (fix it at the source
+    and sync instead).
+    """
+    from gateway.sync.dlq_replay import ReplayTarget, replay
+
+    with settings_engine() as (_, engine):
+        done = replay(engine, tenant, record_id)
+    typer.echo(done.line())
+    if not now:
+        return
+    if done.target is ReplayTarget.RIO:
+        from gateway.sync.rio_commands import deliver_to_rio
+
+        with built_gateway() as gateway:
+            typer.echo(f"rio delivery: {deliver_to_rio(gateway, tenant).line()}")
+        return
+    from gateway.sync.intake_forwarding import IntakeForwarding
+
+    standards = standards_or_exit()
+    with built_gateway() as gateway:
+        report = IntakeForwarding(gateway, tenant, standards=standards).run_until_idle()
+        typer.echo(f"intake forwarding: {report.line()}")

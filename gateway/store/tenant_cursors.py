@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["CursorClaim", "CursorFollower", "TenantCursors", "aware"]
+__all__ = ["REQUEUE_MARK", "CursorClaim", "CursorFollower", "TenantCursors", "aware"]
 
 
 @dataclass
@@ -141,6 +141,42 @@ class CursorFollower:
             if conn.execute(update(table).where(key).values(**row)).rowcount == 0:
                 conn.execute(insert(table).values(
                     tenant=tenant, **{self._item_column: item}, **row))
+
+    # -- replay (``gateway dlq replay``) ---------------------------------------------------
+    def requeue(self, tenant: str, item: str, record_id: int) -> bool:
+        """Queue one item's last outcome for the next run to send again (a replay).
+
+        The mark lives in the outcome row's ``detail`` (the status, what the API shows,
+        stays), so it is durable without a table of its own; the next outcome recorded for
+        the item replaces it. Queuing twice keeps one mark.
+
+        Args:
+            tenant: the tenant.
+            item: the item key (offering or application id).
+            record_id: the quarantine record the replay is for (new failures name it).
+
+        Returns:
+            Whether the item has an outcome row to queue (False: never handled).
+        """
+        table = self._outcomes
+        key = (table.c.tenant == tenant) & (table.c[self._item_column] == item)
+        with self.engine.begin() as conn:
+            result = conn.execute(update(table).where(key).values(
+                detail=f"{REQUEUE_MARK}{record_id}", updated_at=self.clock()))
+        return result.rowcount == 1
+
+    def requeued(self, tenant: str) -> dict[str, int]:
+        """The tenant's items queued by :meth:`requeue`, with their quarantine record ids."""
+        table = self._outcomes
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(table.c[self._item_column], table.c.detail).where(
+                table.c.tenant == tenant, table.c.detail.startswith(REQUEUE_MARK)))
+            return {str(item): int(detail.removeprefix(REQUEUE_MARK))
+                    for item, detail in rows if detail.removeprefix(REQUEUE_MARK).isdigit()}
+
+
+#: How :meth:`CursorFollower.requeue` marks an outcome row; ``detail`` starts with it.
+REQUEUE_MARK = "requeued: replay of quarantine record "
 
 
 def aware(moment: datetime) -> datetime:

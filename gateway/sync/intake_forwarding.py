@@ -17,6 +17,8 @@ the association (its expanded person reduced to the id: no personal data) and a
 quarantine entry, recorded as ``rejected``; the cursor moves on. Retries exhausted (the
 SIS is down) -> the batch stops *before* that event, so the next run tries it again:
 nothing is lost and the order per application holds. A configuration error stops the run.
+An operator's replay (``gateway dlq replay``, :mod:`.dlq_replay`) queues a refused
+application again: the next run sends it first, in its current stored state.
 
     forwarding = IntakeForwarding(gateway, "roc-a", standards=standards)
     report = forwarding.run_until_idle()        # e.g. `gateway intake forward roc-a`
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from gateway.adapters.ooapi.association_sink import AssociationSink
 from gateway.adapters.standards import Standards
@@ -41,6 +44,7 @@ from gateway.domain.enrolment import EnrolmentState
 from gateway.errors import (
     ConfigurationError,
     FatalUpstreamError,
+    NotFoundError,
     RetriableUpstreamError,
     ValidationError,
 )
@@ -142,6 +146,9 @@ class IntakeForwarding:
                                                types=(APPLICATION_UPSERTED,
                                                       ENROLMENT_UPSERTED))
             sinks: dict[str, AssociationSink] = {}
+            if not self._replay(sinks, open_sinks, report):
+                report.waiting = True
+                return report
             for event in page.events:
                 report.events += 1
                 if not self._forward(event, sinks, open_sinks, report):
@@ -186,8 +193,42 @@ class IntakeForwarding:
             report.skipped += decided is None
             return True
         application = Application.model_validate(event.data["entity"])
+        return self._send(application, event.entity_version, sinks, open_sinks, report)
+
+    def _replay(
+        self, sinks: dict[str, AssociationSink], open_sinks: ExitStack,
+        report: ForwardingReport,
+    ) -> bool:
+        """Send the applications an operator replayed, in their current stored state."""
+        for item, record_id in self.state.requeued(self.tenant).items():
+            try:
+                stored = self.gateway.store.get(self.tenant, UUID(item))
+            except NotFoundError:  # erased or gone since: nothing left to send
+                self._drop_replay(UUID(item), "not replayed: no longer stored")
+                report.skipped += 1
+                continue
+            application = Application.model_validate(stored.state)
+            if not self._send(application, stored.version, sinks, open_sinks, report,
+                              replay_of=record_id):
+                return False
+        return True
+
+    def _drop_replay(self, application: UUID, detail: str) -> None:
+        """End a replay that has nothing to send: the last outcome stays, with ``detail``."""
+        last = self.state.get(self.tenant, application)
+        if last is not None:
+            self.state.record(self.tenant, application, last.status, last.entity_version,
+                              target=last.target, detail=detail)
+
+    def _send(
+        self, application: Application, version: int, sinks: dict[str, AssociationSink],
+        open_sinks: ExitStack, report: ForwardingReport, replay_of: int | None = None,
+    ) -> bool:
+        """Forward one application; False when the SIS is unavailable."""
         if (application.source.system != INTAKE_SOURCE
                 or application.state not in FORWARDED_STATES):
+            if replay_of is not None:  # the SIS decides it now: nothing of ours to resend
+                self._drop_replay(application.id, "not replayed: decided by the SIS")
             report.skipped += 1
             return True
         association: dict[str, Any] | None = None
@@ -204,12 +245,12 @@ class IntakeForwarding:
                         self.tenant, application.id, type(exc).__name__)
             return False
         except (FatalUpstreamError, ValidationError, Refused) as exc:
-            self.refusals.record(self.tenant, application, event.entity_version, target,
-                                 association, Refused.of(exc))
+            self.refusals.record(self.tenant, application, version, target,
+                                 association, Refused.of(exc), replay_of=replay_of)
             report.rejected += 1
             return True
         self.state.record(self.tenant, application.id, ForwardingStatus.FORWARDED,
-                          event.entity_version, target=target)
+                          version, target=target)
         report.forwarded += 1
         return True
 

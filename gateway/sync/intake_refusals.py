@@ -74,14 +74,19 @@ class RefusalRecorder:
 
     def record(
         self, tenant: str, application: Application, version: int, target: str,
-        association: dict[str, Any] | None, refused: Refused,
+        association: dict[str, Any] | None, refused: Refused, *, replay_of: int | None = None,
     ) -> UUID:
-        """Dead-letter, quarantine and record one refused application; returns the entry id."""
+        """Dead-letter, quarantine and record one refused application; returns the entry id.
+
+        ``replay_of`` names the quarantine record whose replay was refused again: the entry
+        is then a new one (its id names the replay), beside a new quarantine record.
+        """
+        replay = f"/replay-{replay_of}" if replay_of is not None else ""
         original = redacted(association) if association is not None else {
             "application": application.snapshot()}
         text = json.dumps(original, sort_keys=True, ensure_ascii=False)
         entry = uuid.uuid5(_NAMESPACE, f"{tenant}/{target}/{application.id}/{version}/"
-                                       f"{refused.code}")
+                                       f"{refused.code}{replay}")
         data = {"target": target, "reason": refused.reason, "code": refused.code,
                 "errors": refused.errors, "original": text,
                 "originalContentType": "application/json", "entityId": str(application.id)}

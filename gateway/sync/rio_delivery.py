@@ -9,7 +9,9 @@ Outcomes per offering: accepted -> recorded; a business rejection (foutmeldingen
 exhausted, an answer the gateway refuses, or a message that cannot be built (fails the XSD,
 would drop a cohort) -> a dead-letter event with the original message AND a quarantine
 entry, never retried by the loop. The cursor then moves on. A configuration error stops the
-batch without moving the cursor.
+batch without moving the cursor. An operator's replay (``gateway dlq replay``,
+:mod:`.dlq_replay`) queues a dead-lettered offering again: the next run sends it, in its
+current stored state, beside the events it reads.
 
     delivery = RioDelivery(gateway, tenant, client, standards=standards)
     report = delivery.run_until_idle()       # `gateway rio deliver TENANT`
@@ -110,12 +112,15 @@ class RioDelivery:
                 types=CATALOGUE_EVENT_TYPES)
             report.events = len(page.events)
             touched = self._touched(page.events)
+            replays = {UUID(k): v for k, v in self.state.requeued(self.tenant.id).items()}
+            touched += [o for o in replays if o not in touched]
             if touched:
                 cohorts = self.gateway.store.list(self.tenant.id, Cohort.kind,
                                                   include_deleted=True)
                 records = self.state.offerings(self.tenant.id)
                 for offering_id in touched:
-                    self._deliver(offering_id, cohorts, records.get(offering_id), report)
+                    self._deliver(offering_id, cohorts, records.get(offering_id), report,
+                                  replays.get(offering_id))
             claim.advance(page.cursor)
         return report
 
@@ -164,11 +169,15 @@ class RioDelivery:
 
     def _deliver(
         self, offering_id: UUID, cohorts: list[StoredEntity],
-        record: RioOfferingRecord | None, report: DeliveryReport,
+        record: RioOfferingRecord | None, report: DeliveryReport, replay_of: int | None = None,
     ) -> None:
         try:
             stored = self.gateway.store.get(self.tenant.id, offering_id, include_deleted=True)
         except NotFoundError:
+            if record is not None and replay_of is not None:  # nothing left to replay
+                self.state.record(self.tenant.id, offering_id, record.status,
+                                  record.entity_version, held=record.held,
+                                  cohort_codes=record.cohort_codes, detail="not stored")
             report.skipped += 1
             return
         held = record is not None and record.held
@@ -176,6 +185,9 @@ class RioDelivery:
         try:
             if stored.deleted:
                 if not held:  # RIO never had it (or it was deleted there already)
+                    if replay_of is not None:
+                        self.state.record(self.tenant.id, offering_id, DeliveryStatus.DELETED,
+                                          stored.version, held=False)
                     report.skipped += 1
                     return
                 message = build_verwijderen(self.tenant, offering_id, standards=self.standards,
@@ -196,7 +208,7 @@ class RioDelivery:
             raise
         except DeliveryFailure.CAUGHT as exc:
             failure = failure_of(exc, offering_id, stored, message)
-            self.failures.record(self.tenant.id, failure)
+            self.failures.record(self.tenant.id, failure, replay_of=replay_of)
             self.state.record(self.tenant.id, offering_id, failure.status, stored.version,
                               held=held, cohort_codes=record.cohort_codes if record else (),
                               detail=failure.reason)

@@ -100,10 +100,19 @@ class FailureRecorder:
         self.outbox = gateway.store.outbox
         self.quarantine = quarantine
 
-    def record(self, tenant: str, failure: DeliveryFailure) -> UUID:
-        """Dead-letter and quarantine one failure; returns the dead-letter entry id."""
+    def record(self, tenant: str, failure: DeliveryFailure, *, replay_of: int | None = None,
+               ) -> UUID:
+        """Dead-letter and quarantine one failure; returns the dead-letter entry id.
+
+        Args:
+            tenant: the tenant.
+            failure: what went wrong.
+            replay_of: the quarantine record whose replay failed again: the entry is a new
+                one (its id names the replay), beside a new quarantine record.
+        """
+        replay = f"/replay-{replay_of}" if replay_of is not None else ""
         entry = uuid.uuid5(_NAMESPACE, f"{tenant}/{TARGET}/{failure.offering_id}/"
-                                       f"{failure.version}/{failure.code}")
+                                       f"{failure.version}/{failure.code}{replay}")
         data: dict[str, Any] = {
             "target": TARGET, "reason": failure.reason, "code": failure.code,
             "errors": list(failure.errors), "original": failure.original,

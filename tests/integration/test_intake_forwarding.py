@@ -34,7 +34,9 @@ from gateway.mappings.ooapi_v5_mbo_in import canonical_id
 from gateway.settings import SourceConfig
 from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
 from gateway.store.persons import PersonStore
+from gateway.store.quarantine import Quarantine
 from gateway.store.tables import quarantine
+from gateway.sync.dlq_replay import NotReplayable, replay
 from gateway.sync.intake_applications import IntakeApplications
 from gateway.sync.intake_forwarding import IntakeForwarding, start_intake_forwarding
 from gateway.sync.intake_submission import NewApplicant, Submission, school_today
@@ -257,3 +259,60 @@ def test_the_background_loops_forward_until_stopped(setup: Setup) -> None:
             thread.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
     assert setup.association(ident)["state"] == "pending"
+
+
+def _refused(setup: Setup) -> tuple[UUID, str, int]:
+    """An application the SIS refused (its cohort is unknown there): id, SIS id, record."""
+    ghost = str(uuid4())
+    unknown = Cohort.model_validate({**setup.cohort.snapshot(), "code": "GHOST", "source": {
+        "system": "sis", "id": ghost}, "id": str(uuid4())})
+    setup.gateway.store.upsert([unknown])
+    ident = setup.intake.submit("roc-a", "client", "ghost", Submission(
+        cohort_id=unknown.id, applicant=NewApplicant(APPLICANT))).application.id
+    assert setup.forwarding().run_until_idle().rejected == 1
+    [row] = Quarantine(setup.gateway.engine).list("roc-a")
+    return ident, ghost, row.id
+
+
+def test_a_replayed_refusal_is_forwarded_once_the_cause_is_fixed(setup: Setup) -> None:
+    ident, ghost, record = _refused(setup)
+    offerings = setup.school.catalogue.offerings  # the SIS gets the offering it lacked
+    offerings[ghost] = {**offerings[setup.school.upcoming[0]], "offeringId": ghost}
+    assert setup.forwarding().run_until_idle().forwarded == 0  # nothing replays by itself
+
+    first = replay(setup.gateway.engine, "roc-a", record)
+    again = replay(setup.gateway.engine, "roc-a", record)
+    assert (first.queued, first.item, again.queued) == (True, ident, False)
+    report = setup.forwarding().run_until_idle()
+    assert (report.forwarded, report.rejected, report.waiting) == (1, 0, False)
+    sis = setup.association(ident)
+    assert (sis["state"], sis["offering"]) == ("pending", ghost)
+    state = ForwardingState(setup.gateway.engine).get("roc-a", ident)
+    assert state is not None and (state.status, state.detail) == (ForwardingStatus.FORWARDED, "")
+    assert setup.forwarding().run_until_idle().forwarded == 0  # sent once
+    assert Quarantine(setup.gateway.engine).list("roc-a") == []
+
+
+def test_an_intake_replay_refused_again_is_dead_lettered_anew(setup: Setup) -> None:
+    ident, _, record = _refused(setup)
+    replay(setup.gateway.engine, "roc-a", record)
+    report = setup.forwarding().run_until_idle()
+    assert (report.forwarded, report.rejected) == (0, 1)
+    letters = [e for e in setup.gateway.event_log.read("roc-a", limit=1000).events
+               if e.type == DEADLETTER_TYPE]
+    assert [e.data["entityId"] for e in letters] == [str(ident)] * 2
+    assert len({e.subject for e in letters}) == 2
+    [open_row] = Quarantine(setup.gateway.engine).list("roc-a")
+    assert open_row.id != record and open_row.path == str(ident)
+    assert setup.forwarding().run_until_idle().rejected == 0
+
+
+def test_a_pulled_application_record_is_not_replayed(setup: Setup) -> None:
+    forwarded = setup.apply()
+    setup.forwarding().run_until_idle()
+    quarantine = Quarantine(setup.gateway.engine)
+    pulled = quarantine.put(tenant="roc-a", source="other-sis", kind="application",
+                            path=str(forwarded), reason="bad", raw="{}")
+    with pytest.raises(NotReplayable, match="fix the record at its source"):
+        replay(setup.gateway.engine, "roc-a", pulled)
+    assert [r.id for r in quarantine.list("roc-a")] == [pulled]

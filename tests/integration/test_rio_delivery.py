@@ -7,6 +7,7 @@ simulator's state.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -22,11 +23,13 @@ from gateway.adapters.rio.client import RioClient
 from gateway.adapters.standards import Standards
 from gateway.api.testing import settings_for_tests
 from gateway.bootstrap import Gateway, bootstrap
+from gateway.errors import NotFoundError
 from gateway.events.publisher import InMemoryEventPublisher
 from gateway.events.schemas import event_schemas
 from gateway.events.types import DEADLETTER_TYPE
 from gateway.store.quarantine import Quarantine
 from gateway.store.rio_state import DeliveryStatus, RioDeliveryState
+from gateway.sync.dlq_replay import NotReplayable, replay
 from gateway.sync.rio_commands import deliver_to_rio, fetch_rio_diff, start_rio_delivery
 from gateway.sync.rio_delivery import RioDelivery
 from simulators.rio_service import FaultKind, SimulatedRio
@@ -220,3 +223,66 @@ def test_serve_runs_a_delivery_thread_per_rio_target(bed: Bed) -> None:
             thread.join(timeout=10)
     assert not any(t.is_alive() for t in threads)
     assert bed.held_cohorts(str(offering.id)) == ["2026-BOL", "2027-BOL"]
+
+
+def _rejected(bed: Bed) -> tuple[Any, int]:
+    """An offering RIO refused (a crebo its register does not know) and its quarantine id."""
+    offering, cohorts = _catalogue(crebo="99999")
+    bed.gateway.store.upsert([offering, *cohorts])
+    assert bed.delivery.run_until_idle().rejected == 1
+    [row] = Quarantine(bed.gateway.engine).list(TENANT.id)
+    return offering, row.id
+
+
+def test_a_replayed_rejection_is_delivered_once_the_cause_is_fixed(bed: Bed) -> None:
+    offering, record = _rejected(bed)
+    bed.rio.config = dataclasses.replace(  # DUO's register knows the crebo now
+        bed.rio.config, known_crebos=bed.rio.config.known_crebos | {"99999"})
+    assert bed.delivery.run_until_idle().delivered == 0  # no change, no replay: nothing sent
+    assert bed.rio.state.count(AANLEVEREN) == 1
+
+    first = replay(bed.gateway.engine, TENANT.id, record)
+    again = replay(bed.gateway.engine, TENANT.id, record)  # harmless: queued once
+    assert (first.queued, first.item, again.queued) == (True, offering.id, False)
+    handled = Quarantine(bed.gateway.engine).get(TENANT.id, record)
+    assert handled is not None and handled.replayed_at is not None
+
+    report = bed.delivery.run_until_idle()
+    assert (report.delivered, report.rejected, report.failed) == (1, 0, 0)
+    assert bed.rio.state.count(AANLEVEREN) == 2
+    assert bed.held_cohorts(str(offering.id)) == ["2026-BOL", "2027-BOL"]
+    state = RioDeliveryState(bed.gateway.engine).offerings(TENANT.id)[offering.id]
+    assert (state.status, state.held, state.detail) == (DeliveryStatus.DELIVERED, True, "")
+    assert bed.delivery.run_until_idle().delivered == 0  # sent once
+    assert bed.rio.state.count(AANLEVEREN) == 2
+    assert len(bed.deadletters()) == 1 and Quarantine(bed.gateway.engine).list(TENANT.id) == []
+
+
+def test_a_replay_refused_again_is_dead_lettered_anew(bed: Bed) -> None:
+    offering, record = _rejected(bed)
+    replay(bed.gateway.engine, TENANT.id, record)
+    report = bed.delivery.run_until_idle()
+    assert (report.delivered, report.rejected) == (0, 1)
+    assert bed.rio.state.count(AANLEVEREN) == 2
+    letters = bed.deadletters()
+    assert len(letters) == 2 and len({e["entityId"] for e in letters}) == 1
+    entries = [e.subject for e in bed.gateway.event_log.read(
+        TENANT.id, types=(DEADLETTER_TYPE,)).events]
+    assert len(set(entries)) == 2  # a new entry, not the first one again
+    [open_row] = Quarantine(bed.gateway.engine).list(TENANT.id)
+    assert open_row.id != record and open_row.path == str(offering.id)
+    assert bed.delivery.run_until_idle().rejected == 0  # not retried by the loop
+
+
+def test_a_pulls_record_is_not_replayed(bed: Bed) -> None:
+    quarantine = Quarantine(bed.gateway.engine)
+    pulled = quarantine.put(tenant=TENANT.id, source="sis", kind="Offering",
+                            path="/offerings", reason="startDate: not a date", raw="{}")
+    never_sent = quarantine.put(tenant=TENANT.id, source="rio", kind="programme-offering",
+                                path=str(factories.offering().id), reason="x", raw="{}")
+    for record in (pulled, never_sent):
+        with pytest.raises(NotReplayable, match="fix the record at its source"):
+            replay(bed.gateway.engine, TENANT.id, record)
+    assert [r.id for r in quarantine.list(TENANT.id)] == [pulled, never_sent]
+    with pytest.raises(NotFoundError):
+        replay(bed.gateway.engine, "roc-b", pulled)
