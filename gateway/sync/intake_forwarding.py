@@ -9,7 +9,8 @@ The same ordered read takes the ``enrolment.upserted`` events: the SIS's record 
 forwarded application, pulled or pushed, which the application follows
 (:mod:`.intake_decisions`). Which SIS, which offering id and which ``personId`` (the
 person's id in the mbo profile's id space, so that the SIS's copy of the person is the
-same ``Person``): :mod:`.intake_targets`.
+same ``Person``): :mod:`.intake_targets`. The send of one application, and of the
+operator's replays: :mod:`.intake_sending`.
 
 Outcomes: accepted -> recorded (the intake API shows ``forwarded``); refused by the SIS
 (4xx) or not buildable (no SIS, a body the profile refuses) -> a dead-letter event with
@@ -30,37 +31,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from gateway.adapters.ooapi.association_sink import AssociationSink
 from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
 from gateway.domain import Application
-from gateway.domain.enrolment import EnrolmentState
-from gateway.errors import (
-    ConfigurationError,
-    FatalUpstreamError,
-    NotFoundError,
-    RetriableUpstreamError,
-    ValidationError,
-)
+from gateway.errors import ConfigurationError, NotFoundError
 from gateway.events.outbox import OutboxEvent
 from gateway.events.types import Change, event_type
-from gateway.settings import SourceConfig
-from gateway.store.intake_forwarding import ForwardingState, ForwardingStatus
+from gateway.store.intake_forwarding import ForwardingState
 from gateway.store.quarantine import Quarantine
 from gateway.sync.intake_decisions import ENROLMENT_UPSERTED, SisDecisions
-from gateway.sync.intake_refusals import RefusalRecorder, Refused
-from gateway.sync.intake_submission import INTAKE_SOURCE
-from gateway.sync.intake_targets import ForwardingTargets
+from gateway.sync.intake_refusals import RefusalRecorder
+from gateway.sync.intake_sending import ApplicationSender, Sent, SinkFactory
 
 __all__ = [
     "APPLICATION_UPSERTED",
-    "FORWARDED_STATES",
     "ForwardingReport",
     "IntakeForwarding",
     "start_intake_forwarding",
@@ -69,10 +58,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 APPLICATION_UPSERTED = event_type(Application, Change.UPSERTED)
-#: The states the gateway itself decides, and so sends to the SIS.
-FORWARDED_STATES = frozenset({EnrolmentState.RECEIVED, EnrolmentState.WITHDRAWN})
-
-SinkFactory = Callable[[SourceConfig], AssociationSink]
 
 
 @dataclass
@@ -95,6 +80,14 @@ class ForwardingReport:
         self.waiting = self.waiting or other.waiting
         self.busy = self.busy or other.busy
         return self
+
+    def count(self, outcome: Sent) -> bool:
+        """Count one application's outcome; False when the SIS did not answer."""
+        if outcome is Sent.WAITING:
+            self.waiting = True
+            return False
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+        return True
 
     def line(self) -> str:
         return ", ".join(f"{k} {v}" for k, v in self.__dict__.items())
@@ -126,11 +119,13 @@ class IntakeForwarding:
     ) -> None:
         self.gateway = gateway
         self.tenant = tenant
-        self.sinks = sinks or (lambda source: AssociationSink.for_source(source, standards))
         self.state = state or ForwardingState(gateway.engine, clock=gateway.clock)
-        self.refusals = RefusalRecorder(
-            gateway, self.state, quarantine or Quarantine(gateway.engine, clock=gateway.clock))
-        self.targets = ForwardingTargets(gateway, tenant)
+        self.sender = ApplicationSender(
+            gateway, tenant,
+            sinks=sinks or (lambda source: AssociationSink.for_source(source, standards)),
+            state=self.state,
+            refusals=RefusalRecorder(gateway, self.state, quarantine
+                                     or Quarantine(gateway.engine, clock=gateway.clock)))
         self.decisions = SisDecisions(gateway)
         self.batch_size = batch_size
 
@@ -147,12 +142,10 @@ class IntakeForwarding:
                                                       ENROLMENT_UPSERTED))
             sinks: dict[str, AssociationSink] = {}
             if not self._replay(sinks, open_sinks, report):
-                report.waiting = True
                 return report
             for event in page.events:
                 report.events += 1
                 if not self._forward(event, sinks, open_sinks, report):
-                    report.waiting = True
                     break
                 claim.advance(int(event.seq or claim.cursor))
         return report
@@ -193,7 +186,8 @@ class IntakeForwarding:
             report.skipped += decided is None
             return True
         application = Application.model_validate(event.data["entity"])
-        return self._send(application, event.entity_version, sinks, open_sinks, report)
+        return report.count(self.sender.send(application, event.entity_version, sinks,
+                                             open_sinks))
 
     def _replay(
         self, sinks: dict[str, AssociationSink], open_sinks: ExitStack,
@@ -204,54 +198,13 @@ class IntakeForwarding:
             try:
                 stored = self.gateway.store.get(self.tenant, UUID(item))
             except NotFoundError:  # erased or gone since: nothing left to send
-                self._drop_replay(UUID(item), "not replayed: no longer stored")
+                self.sender.drop_replay(UUID(item), "not replayed: no longer stored")
                 report.skipped += 1
                 continue
             application = Application.model_validate(stored.state)
-            if not self._send(application, stored.version, sinks, open_sinks, report,
-                              replay_of=record_id):
+            if not report.count(self.sender.send(application, stored.version, sinks,
+                                                 open_sinks, replay_of=record_id)):
                 return False
-        return True
-
-    def _drop_replay(self, application: UUID, detail: str) -> None:
-        """End a replay that has nothing to send: the last outcome stays, with ``detail``."""
-        last = self.state.get(self.tenant, application)
-        if last is not None:
-            self.state.record(self.tenant, application, last.status, last.entity_version,
-                              target=last.target, detail=detail)
-
-    def _send(
-        self, application: Application, version: int, sinks: dict[str, AssociationSink],
-        open_sinks: ExitStack, report: ForwardingReport, replay_of: int | None = None,
-    ) -> bool:
-        """Forward one application; False when the SIS is unavailable."""
-        if (application.source.system != INTAKE_SOURCE
-                or application.state not in FORWARDED_STATES):
-            if replay_of is not None:  # the SIS decides it now: nothing of ours to resend
-                self._drop_replay(application.id, "not replayed: decided by the SIS")
-            report.skipped += 1
-            return True
-        association: dict[str, Any] | None = None
-        target = "sis"
-        try:
-            cohort, source = self.targets.source_of(application)
-            target = source.name
-            association = self.targets.association(application, cohort, source)
-            if source.name not in sinks:
-                sinks[source.name] = open_sinks.enter_context(self.sinks(source))
-            sinks[source.name].put(association)
-        except RetriableUpstreamError as exc:
-            log.warning("intake forwarding tenant=%s entity=%s: SIS unavailable (%s)",
-                        self.tenant, application.id, type(exc).__name__)
-            return False
-        except (FatalUpstreamError, ValidationError, Refused) as exc:
-            self.refusals.record(self.tenant, application, version, target,
-                                 association, Refused.of(exc), replay_of=replay_of)
-            report.rejected += 1
-            return True
-        self.state.record(self.tenant, application.id, ForwardingStatus.FORWARDED,
-                          version, target=target)
-        report.forwarded += 1
         return True
 
 

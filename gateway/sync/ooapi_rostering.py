@@ -15,7 +15,7 @@ official schema, members against the profile's ``MembershipItem``):
    names that the gateway does not know is kept as its canonical id: neither dropped nor
    a reason to quarantine the offering (the choice is argued in
    :mod:`gateway.mappings.ooapi_v5_mbo_relations`); a reference that is no UUID is
-   quarantined alone.
+   quarantined alone (:mod:`gateway.sync.rostering_offerings`).
 
 Each item is mapped with the profile's own functions
 (:mod:`gateway.mappings.ooapi_v5_mbo_in`), so a group pushed by the SIS and the same group
@@ -50,12 +50,7 @@ from uuid import UUID
 from gateway.adapters.ooapi.client import OoapiClient
 from gateway.adapters.ooapi.codec import OoapiSchemas
 from gateway.adapters.ooapi.mbo_profile import MboProfile, mbo_profile
-from gateway.adapters.ooapi.offering_relations import OfferingRelations
-from gateway.adapters.ooapi.rostering_source import (
-    OFFERING,
-    MembersFrom,
-    OoapiRosteringSource,
-)
+from gateway.adapters.ooapi.rostering_source import MembersFrom, OoapiRosteringSource
 from gateway.adapters.standards import Standards
 from gateway.bootstrap import Gateway
 from gateway.errors import ConfigurationError
@@ -65,16 +60,11 @@ from gateway.store.quarantine import Quarantine
 from gateway.store.record_digests import RecordDigestStore
 from gateway.store.sync_state import SyncStateStore
 from gateway.sync.pull_memo import PullMemo
-from gateway.sync.pull_quarantine import PullQuarantine, schema_reason
+from gateway.sync.pull_quarantine import PullQuarantine
 from gateway.sync.pull_run import OoapiPull, run_locked, utc_now
 from gateway.sync.rostering_documents import forget_documents
-from gateway.sync.rostering_pages import (
-    QUARANTINE_KINDS,
-    RELATION_KINDS,
-    RosterPageWriter,
-    RosterRun,
-    record_key,
-)
+from gateway.sync.rostering_offerings import pull_offerings
+from gateway.sync.rostering_pages import QUARANTINE_KINDS, RosterPageWriter, RosterRun
 from gateway.sync.rostering_report import RosteringSyncReport, state_key
 
 __all__ = ["OoapiRosteringSync", "RosteringSyncReport", "run_rostering_sync", "state_key"]
@@ -137,7 +127,7 @@ class OoapiRosteringSync(OoapiPull):
         writer = RosterPageWriter(self.store, self.batch_size)
         with self._reading(source, self._reader, report, run.quarantine) as reader:
             self._groups(run, writer, reader, window.since)
-            self._offerings(run, writer, reader, window.since)
+            pull_offerings(run, writer, reader, window.since)
             writer.flush(run)
         if window.full:
             self._delete_missing(run, key)
@@ -160,58 +150,6 @@ class OoapiRosteringSync(OoapiPull):
                     continue
                 for members in reader.members(item.source_id):
                     writer.members(run, item.source_id, members)
-
-    def _offerings(self, run: RosterRun, writer: RosterPageWriter,
-                   reader: OoapiRosteringSource, since: date | None) -> None:
-        components, rejected = reader.components()
-        broken: set[str] = set()
-        for bad in rejected:
-            run.quarantine.put("Component", bad.raw, schema_reason(bad.errors),
-                               bad.errors[0].schema_path if bad.errors else "")
-            ident = bad.raw.get("componentId") if isinstance(bad.raw, dict) else None
-            if isinstance(ident, str):
-                broken.add(ident)
-        for page in reader.offerings(components, since=since):
-            kept = []
-            relations: dict[str, OfferingRelations] = {}
-            for item in page:
-                component = (item.document or {}).get("component")
-                if isinstance(component, str) and component in broken and item.source_id:
-                    run.spared.add(record_key(OFFERING, item.source_id))  # waits for it
-                    self._relations_unread(run)
-                    continue
-                if item.document is not None and item.source_id:
-                    found = self._relations(run, reader, item.source_id)
-                    if found is None:
-                        continue
-                    relations[item.source_id] = found
-                kept.append(item)
-            writer.offerings(run, kept, relations)
-        run.report.relation_pages = reader.relation_pages
-        run.report.relations_not_offered = reader.relations_not_offered
-
-    @staticmethod
-    def _relations(run: RosterRun, reader: OoapiRosteringSource,
-                   offering_id: str) -> OfferingRelations | None:
-        """The groups and staff of an offering; None (and the offering spared, left as it
-        was) when it went away between the list and its relation lists."""
-        found = reader.relations(offering_id)
-        for bad in found.rejected:
-            run.quarantine.put(RELATION_KINDS.get(bad.schema, bad.schema), bad.raw, bad.reason,
-                               bad.pointer)
-        if not found.found:
-            run.spared.add(record_key(OFFERING, offering_id))
-            OoapiRosteringSync._relations_unread(run)
-            return None
-        return found
-
-    @staticmethod
-    def _relations_unread(run: RosterRun) -> None:
-        """An offering's relation lists were not read: their bad items may still be there,
-        so this run closes no row of their kinds (``Group`` rows included: the row does
-        not say which list it came from)."""
-        for kind in RELATION_KINDS.values():
-            run.quarantine.not_all_seen(kind)
 
     def _delete_missing(self, run: RosterRun, key: str) -> None:
         """Delete what this source's pulls wrote that the SIS no longer lists."""

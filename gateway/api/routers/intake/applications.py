@@ -31,7 +31,7 @@ from gateway.errors import GatewayError, TransitionError, ValidationError
 from gateway.store.idempotency import IdempotencyStore
 from gateway.store.intake_forwarding import ForwardingRecord, ForwardingState
 from gateway.sync.intake_applications import IntakeApplications
-from gateway.sync.intake_forwarding import FORWARDED_STATES
+from gateway.sync.intake_sending import FORWARDED_STATES
 from gateway.sync.intake_submission import CohortNotOpen, NewApplicant, Submission
 
 __all__ = ["READ_SCOPE", "WRITE_SCOPE", "router", "view_of"]
