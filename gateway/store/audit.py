@@ -136,7 +136,7 @@ class AuditLog:
 
     def record_reads(
         self, *, tenant: str, client_id: str, issuer: str,
-        reads: Mapping[UUID, Iterable[str]],
+        reads: Mapping[UUID, Iterable[str]] | Mapping[str, Iterable[str]],
     ) -> int:
         """Append one granted ``read`` entry per person of ``reads`` (person -> fields) in
         one transaction: a page of a list hands out many persons' data at once.

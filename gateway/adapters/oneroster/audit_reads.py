@@ -3,18 +3,18 @@
 A OneRoster page (or an export chunk) hands out the names of up to thousands of persons
 at once; :class:`gateway.store.audit.AuditLog` records one person per transaction,
 which would cost a commit per person. This writes the same rows (``read``/``granted``,
-the field names, never values) for a whole page in one statement, before the page leaves.
+the field names, never values) for a whole page in one statement, before the page leaves
+(:meth:`AuditLog.record_reads`, which the mbo profile's association lists use too).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
-from gateway.store.audit import AuditAction, AuditOutcome, audit_log
+from gateway.store.audit import AuditLog
 
 __all__ = ["USER_FIELDS", "record_name_reads"]
 
@@ -31,18 +31,12 @@ def record_name_reads(
     issuer: str,
     person_ids: Iterable[str],
 ) -> int:
-    """Record that ``client_id`` read the names of ``person_ids`` (deduplicated).
+    """Record that ``client_id`` read the names of ``person_ids`` (deduplicated), through
+    :meth:`AuditLog.record_reads <gateway.store.audit.AuditLog.record_reads>`.
 
     Returns:
         The number of entries written.
     """
-    at = clock()
-    fields = json.dumps(list(USER_FIELDS))
-    rows = [{"tenant": tenant, "at": at, "client_id": client_id[:255], "issuer": issuer[:255],
-             "person_id": person, "action": AuditAction.READ.value,
-             "outcome": AuditOutcome.GRANTED.value, "fields": fields}
-            for person in dict.fromkeys(person_ids)]
-    if rows:
-        with engine.begin() as conn:
-            conn.execute(insert(audit_log), rows)
-    return len(rows)
+    reads = dict.fromkeys(person_ids, USER_FIELDS)
+    return AuditLog(engine, clock=clock).record_reads(
+        tenant=tenant, client_id=client_id, issuer=issuer, reads=reads)
